@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * arch.h - the guest architectures a vmcore can be written for.
+ *
+ * The architecture decides only the ELF container (class, byte order,
+ * e_machine) and the CPU notes; guest RAM is copied byte for byte.
+ */
+#ifndef QLD_ARCH_H
+#define QLD_ARCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum ld_arch_id {
+	LD_ARCH_AARCH64_LE,
+	LD_ARCH_AARCH64_BE,
+	LD_ARCH_X86_64,
+	LD_ARCH_I386,
+	LD_ARCH_S390,
+	LD_ARCH_PPC64_LE,
+	LD_ARCH_PPC64_BE,
+};
+
+struct ld_arch {
+	enum ld_arch_id id;
+	const char *name;	/* as given to -a, e.g. "aarch64-le" */
+	const char *alias;	/* accepted too, or NULL */
+	unsigned char elf_class;	/* ELFCLASS32 / ELFCLASS64 */
+	unsigned char elf_data;		/* ELFDATA2LSB / ELFDATA2MSB */
+	uint16_t e_machine;
+	uint32_t page_size;	/* QEMU's TARGET_PAGE_SIZE for the dump */
+};
+
+/* The arch named name (case-sensitive, aliases accepted), or NULL. */
+const struct ld_arch *ld_arch_lookup(const char *name);
+
+/* All arches, for --help and tests. */
+extern const struct ld_arch ld_arches[];
+extern const unsigned int ld_arch_count;
+
+static inline bool ld_arch_is_be(const struct ld_arch *arch)
+{
+	return arch->elf_data == 2 /* ELFDATA2MSB */;
+}
+
+#endif /* QLD_ARCH_H */

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * copier.h - stream guest RAM from the target into the vmcore with
+ * process_vm_readv, in multi-MiB batches, with bounded memory.
+ *
+ * Zero pages become holes when the output is seekable (the file size stays
+ * the same, the bytes read back as zeros).  A range that cannot be read is
+ * an error naming its block, never silent zeros.
+ */
+#ifndef QLD_COPIER_H
+#define QLD_COPIER_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "memmap.h"
+
+struct ld_copy_stats {
+	uint64_t bytes_total;	/* guest bytes covered by loads */
+	uint64_t bytes_written;	/* bytes actually written */
+	uint64_t bytes_hole;	/* zero bytes left as holes */
+	uint64_t read_calls;	/* process_vm_readv calls */
+	uint64_t ns;		/* wall time of the copy */
+};
+
+struct ld_copy_opts {
+	size_t batch_bytes;	/* bytes per process_vm_readv (default 4 MiB) */
+	bool sparse;		/* leave zero pages as holes (seekable only) */
+	volatile sig_atomic_t *stop;	/* set by a signal handler: abort */
+};
+
+/*
+ * Copy every block of map into fd; block i goes at file offset
+ * offsets[i].  A non-seekable fd must already be positioned at offsets[0]
+ * and the blocks must be laid out back to back.
+ */
+struct ld_error *ld_copy_blocks(pid_t pid, const struct ld_memmap *map,
+				const uint64_t *offsets, int fd,
+				bool seekable, const struct ld_copy_opts *opts,
+				struct ld_copy_stats *stats);
+
+/* Write all of buf at offset (or at the current position if off < 0). */
+struct ld_error *ld_write_all(int fd, const void *buf, size_t len, off_t off);
+
+#endif /* QLD_COPIER_H */

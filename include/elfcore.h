@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * elfcore.h - the ELF vmcore writer: headers and notes of an ET_CORE file
+ * for the chosen arch, encoded in the target's class and byte order with
+ * libelf's translation functions.
+ *
+ * File layout (what QEMU's dump-guest-memory writes, plus alignment):
+ *
+ *   Elf_Ehdr | Elf_Phdr[PT_NOTE, PT_LOAD...] | [Elf_Shdr 0 if PN_XNUM]
+ *   | notes (note_capacity bytes) | pad to page | load 0 | load 1 | ...
+ *
+ * PT_NOTE comes first; each PT_LOAD has p_paddr = p_vaddr = guest-physical
+ * start.  The note area has a fixed capacity chosen before the headers are
+ * written, so notes found later (during the copy) can still be written, even
+ * to a pipe; unused capacity is filled by a padding note that readers skip.
+ */
+#ifndef QLD_ELFCORE_H
+#define QLD_ELFCORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arch.h"
+#include "error.h"
+
+struct ld_elf;
+
+struct ld_elf *ld_elf_new(const struct ld_arch *arch);
+void ld_elf_free(struct ld_elf *elf);
+
+/*
+ * Add a note.  desc must already be in the target's byte order (the CPU
+ * note builders produce it that way); name is copied with its NUL.
+ */
+struct ld_error *ld_elf_add_note(struct ld_elf *elf, const char *name,
+				 uint32_t type, const void *desc,
+				 size_t descsz);
+
+/* Bytes an added note of this name and desc size takes in the file. */
+size_t ld_elf_note_size(const char *name, size_t descsz);
+
+/* Reserve extra note capacity (for notes added after ld_elf_layout). */
+void ld_elf_reserve_notes(struct ld_elf *elf, size_t bytes);
+
+/* Add a PT_LOAD for guest-physical [paddr, paddr+size). */
+struct ld_error *ld_elf_add_load(struct ld_elf *elf, uint64_t paddr,
+				 uint64_t size);
+
+/*
+ * Fix the layout: file offsets of the notes and of each load.  Fails when a
+ * value does not fit the class (ELFCLASS32 and addresses over 4 GiB).
+ * After this, loads can no longer be added; notes can, within capacity.
+ */
+struct ld_error *ld_elf_layout(struct ld_elf *elf);
+
+/* After layout: file offset of load i, and total file size. */
+uint64_t ld_elf_load_offset(const struct ld_elf *elf, size_t i);
+uint64_t ld_elf_file_size(const struct ld_elf *elf);
+
+/*
+ * After layout: the bytes from offset 0 up to the first load (headers,
+ * notes, padding note, alignment), in a buffer owned by elf, valid until the
+ * next call.  Write it at offset 0.
+ */
+struct ld_error *ld_elf_render_head(struct ld_elf *elf, const void **buf,
+				    size_t *len);
+
+#endif /* QLD_ELFCORE_H */

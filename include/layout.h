@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * layout.h - what the tool needs to know about a QEMU build: the addresses of
+ * a few globals and the size and offset of every struct member it reads.
+ *
+ * The facts come from DWARF (debuginfo.c) or from a layout profile made from
+ * DWARF elsewhere (profile.c); nothing here is hard-coded.  Each fact has a
+ * stable key ("FlatRange.addr.start") used in profiles and error messages.
+ */
+#ifndef QLD_LAYOUT_H
+#define QLD_LAYOUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum ld_field {
+	/* AddressSpace address_space_memory */
+	LF_AS_NAME,			/* char *name */
+	LF_AS_CURRENT_MAP,		/* FlatView *current_map */
+	/* FlatView */
+	LF_FV_RANGES,			/* FlatRange *ranges */
+	LF_FV_NR,			/* unsigned nr */
+	/* FlatRange (an array element: its size matters) */
+	LF_FR_SIZEOF,
+	LF_FR_MR,			/* MemoryRegion *mr */
+	LF_FR_OFFSET_IN_REGION,		/* hwaddr offset_in_region */
+	LF_FR_ADDR_START,		/* Int128 addr.start */
+	LF_FR_ADDR_SIZE,		/* Int128 addr.size */
+	/* MemoryRegion */
+	LF_MR_SIZEOF,
+	LF_MR_RAM,			/* bool ram */
+	LF_MR_RAM_DEVICE,		/* bool ram_device */
+	LF_MR_NONVOLATILE,		/* bool nonvolatile */
+	LF_MR_RAM_BLOCK,		/* RAMBlock *ram_block */
+	LF_MR_ALIAS,			/* MemoryRegion *alias */
+	LF_MR_ALIAS_OFFSET,		/* hwaddr alias_offset */
+	LF_MR_NAME,			/* const char *name */
+	LF_MR_RDM,			/* RamDiscardManager *rdm (optional) */
+	/* RAMBlock */
+	LF_RB_SIZEOF,
+	LF_RB_MR,			/* MemoryRegion *mr */
+	LF_RB_HOST,			/* uint8_t *host */
+	LF_RB_OFFSET,			/* ram_addr_t offset */
+	LF_RB_USED_LENGTH,		/* ram_addr_t used_length */
+	LF_RB_MAX_LENGTH,		/* ram_addr_t max_length */
+	LF_RB_IDSTR,			/* char idstr[256] */
+	/* Int128: native __int128 or struct { lo, hi } */
+	LF_INT128_SIZEOF,
+	LF_INT128_LO,
+	LF_INT128_HI,
+	/* CPU list (optional: only for CPU notes) */
+	LF_CPUS_FIRST,			/* CPUTailQ.tqh_first */
+	LF_CPU_NODE_NEXT,		/* CPUState.node.tqe_next */
+	LF_CPU_INDEX,			/* CPUState.cpu_index */
+	/* vmcoreinfo device (optional) */
+	LF_VMCI_HAS,			/* VMCoreInfoState.has_vmcoreinfo */
+	LF_VMCI_GUEST_FORMAT,		/* ...vmcoreinfo.guest_format */
+	LF_VMCI_SIZE,			/* ...vmcoreinfo.size */
+	LF_VMCI_PADDR,			/* ...vmcoreinfo.paddr */
+
+	LF_COUNT
+};
+
+enum ld_symbol {
+	LS_ADDRESS_SPACE_MEMORY,	/* AddressSpace address_space_memory */
+	LS_CPUS,			/* CPUTailQ cpus (QEMU <= 8.1) */
+	LS_CPUS_QUEUE,			/* CPUTailQ cpus_queue (QEMU >= 8.2) */
+	LS_VMCOREINFO_STATE,		/* VMCoreInfoState *vmcoreinfo_state,
+					   function-static: DWARF only */
+	LS_COUNT
+};
+
+/* Static description of a field: where DWARF finds it. */
+struct ld_field_desc {
+	const char *key;	/* "FlatRange.addr.start": profile key */
+	const char *type;	/* struct/union/typedef name: "FlatRange" */
+	const char *path;	/* member path "addr.start"; NULL = sizeof */
+	bool optional;		/* the dump works without it */
+};
+
+struct ld_symbol_desc {
+	const char *name;	/* symbol name in QEMU */
+	bool optional;
+};
+
+extern const struct ld_field_desc ld_field_descs[LF_COUNT];
+extern const struct ld_symbol_desc ld_symbol_descs[LS_COUNT];
+
+/*
+ * One QEMU build's facts.  For members: offset from the start of the named
+ * type and the member's byte size.  For LF_*_SIZEOF: size holds sizeof and
+ * offset is 0.  Symbol addresses are run-time addresses in the target.
+ */
+struct ld_layout {
+	uint64_t offset[LF_COUNT];
+	uint64_t size[LF_COUNT];
+	bool have[LF_COUNT];
+	uint64_t symbol[LS_COUNT];
+	bool have_symbol[LS_COUNT];
+};
+
+/* Byte offset of the first required field that is missing, or -1. */
+int ld_layout_first_missing(const struct ld_layout *layout);
+
+/*
+ * Read the unsigned integer of field f from a buffer holding a copy of its
+ * struct (host byte order: the target runs on this host).  Returns false if
+ * the field is missing, does not fit in buflen or has an unusual width.
+ */
+bool ld_layout_get(const struct ld_layout *layout, enum ld_field f,
+		   const void *buf, size_t buflen, uint64_t *value);
+
+/*
+ * Read an Int128 field as a 64-bit value; *fits is false when the high half
+ * is not zero (then *value holds the low half).
+ */
+bool ld_layout_get_int128(const struct ld_layout *layout, enum ld_field f,
+			  const void *buf, size_t buflen, uint64_t *value,
+			  bool *fits);
+
+#endif /* QLD_LAYOUT_H */

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * proc.h - process control: attach to the QEMU process, freeze and release
+ * all of its threads with ptrace, read its memory with process_vm_readv.
+ *
+ * Never writes to the target.  Uses PTRACE_SEIZE + PTRACE_INTERRUPT so that
+ * if this tool dies for any reason (even SIGKILL) the kernel detaches and the
+ * threads run on.  ld_proc_release_all_async() may be called from a signal
+ * handler.
+ */
+#ifndef QLD_PROC_H
+#define QLD_PROC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+struct ld_proc {
+	pid_t pid;
+	pid_t *tids;		/* seized threads */
+	size_t ntids, cap;
+	bool frozen;
+	uint64_t frozen_at_ns;	/* CLOCK_MONOTONIC when the last thread stopped */
+	uint64_t freeze_ns;	/* total time frozen, updated by thaw */
+};
+
+/*
+ * Check that pid exists, is not ourselves, and that we may read its memory;
+ * errors say why (no such process, permission: CAP_SYS_PTRACE /
+ * kernel.yama.ptrace_scope).
+ */
+struct ld_error *ld_proc_open(struct ld_proc *proc, pid_t pid);
+
+/* Seize and stop every thread, repeating until no new thread appears. */
+struct ld_error *ld_proc_freeze(struct ld_proc *proc);
+
+/* Release every stopped thread (PTRACE_DETACH).  Idempotent. */
+void ld_proc_thaw(struct ld_proc *proc);
+
+/* For signal handlers: detach every seized thread, async-signal-safe. */
+void ld_proc_release_all_async(void);
+
+void ld_proc_close(struct ld_proc *proc);
+
+/*
+ * Read len bytes at addr in the target.  Short reads and faults are errors
+ * naming the address ("reading 0x... (16 bytes) in pid N: Bad address").
+ */
+struct ld_error *ld_proc_read(pid_t pid, uint64_t addr, void *buf, size_t len);
+
+/* Monotonic clock in nanoseconds. */
+uint64_t ld_now_ns(void);
+
+#endif /* QLD_PROC_H */

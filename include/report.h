@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * report.h - what happened: the summary printed on stderr at the end and the
+ * same facts as one JSON document (--report FILE).
+ */
+#ifndef QLD_REPORT_H
+#define QLD_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+#define LD_REPORT_MAX_WARNINGS 32
+
+struct ld_report {
+	pid_t pid;
+	const char *arch;
+	const char *output;
+	const char *freeze_mode;	/* "meta" or "full" */
+	const char *layout_source;	/* "dwarf" or "profile:<path>" */
+	const char *accel;		/* "kvm", "tcg" or "unknown" */
+	uint64_t threads;		/* QEMU threads frozen */
+	uint64_t freeze_us;		/* how long the VM was stopped */
+	uint64_t debuginfo_us;		/* symbol + layout resolution */
+	uint64_t blocks;
+	uint64_t bytes_total;		/* guest bytes in the vmcore */
+	uint64_t bytes_written;
+	uint64_t bytes_hole;
+	uint64_t vcpus;
+	bool vmcoreinfo;
+	const char *vmcoreinfo_source;
+	double duration_s;		/* whole run */
+	double copy_s;
+	const char *warnings[LD_REPORT_MAX_WARNINGS];
+	unsigned int nwarnings;
+	const char *error;		/* set when the run failed */
+	int exit_code;
+};
+
+/* Record a warning (the string must outlive the report). */
+void ld_report_warn(struct ld_report *r, const char *msg);
+
+/* Human summary, a few lines. */
+void ld_report_print_summary(const struct ld_report *r, FILE *f);
+
+/* JSON document, written atomically to path. */
+struct ld_error *ld_report_write_json(const struct ld_report *r,
+				      const char *path);
+
+#endif /* QLD_REPORT_H */

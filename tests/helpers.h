@@ -1,0 +1,3 @@
+#ifndef QLD_TEST_HELPERS_H
+#define QLD_TEST_HELPERS_H
+#endif
