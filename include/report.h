@@ -30,6 +30,8 @@ struct ld_report {
 	uint64_t bytes_written;
 	uint64_t bytes_hole;
 	uint64_t vcpus;
+	uint64_t skipped_ram_device;	/* regions left out, as QEMU does */
+	uint64_t skipped_nonvolatile;
 	bool vmcoreinfo;
 	const char *vmcoreinfo_source;
 	double duration_s;		/* whole run */

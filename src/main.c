@@ -1,3 +1,641 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* PLACEHOLDER */
-int main(void) { return 1; }
+/*
+ * main.c - qemu-livedump: parse the command line and run the dump:
+ *
+ *   resolve symbols and layouts (VM running)
+ *   -> open the output (VM running)
+ *   -> freeze QEMU's threads, read the memory map, CPU list, vmcoreinfo
+ *   -> release the threads (--freeze=meta) and stream guest RAM
+ *   -> publish the vmcore, print the summary.
+ *
+ * Every failure comes back here as an ld_error and is printed once.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "arch.h"
+#include "copier.h"
+#include "cpu.h"
+#include "debuginfo.h"
+#include "elfcore.h"
+#include "error.h"
+#include "layout.h"
+#include "memmap.h"
+#include "output.h"
+#include "proc.h"
+#include "profile.h"
+#include "report.h"
+#include "vmcoreinfo.h"
+
+enum freeze_mode { FREEZE_META, FREEZE_FULL };
+
+struct options {
+	pid_t pid;
+	const struct ld_arch *arch;
+	const char *output;
+	const char *debuginfo;
+	const char *report;
+	const char *profile;		/* --profile */
+	const char *write_profile;	/* --write-profile: the mode */
+	const char *binary;		/* --binary, with --write-profile */
+	const char *for_binary[8];	/* --for-binary: build-ids to record */
+	unsigned int nfor_binary;
+	bool list_profiles;
+	enum freeze_mode freeze;
+	bool force;
+	bool quiet;
+};
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	/* Release the VM first: nothing else matters as much. */
+	ld_proc_release_all_async();
+	ld_output_abort_async();
+	stop_requested = sig;
+}
+
+static void install_signal_handlers(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+
+	/* No SA_RESTART: blocking calls return EINTR and we unwind. */
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static struct ld_error *check_stop(void)
+{
+	if (stop_requested)
+		return ld_error(LD_EXIT_INTERRUPTED, "interrupted by signal %d",
+				(int)stop_requested);
+	return NULL;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: qemu-livedump -p PID -a ARCH -o OUTPUT [OPTIONS]\n"
+"Write an ELF vmcore of the guest RAM of a running QEMU process, freezing\n"
+"QEMU only while its memory map is read.\n"
+"\n"
+"  -p, --pid PID          the QEMU process\n"
+"  -a, --arch ARCH        guest architecture:");
+	for (unsigned int i = 0; i < ld_arch_count; i++)
+		fprintf(f, " %s", ld_arches[i].name);
+	fprintf(f, "\n"
+"  -o, --output FILE      the vmcore to write (- for standard output)\n"
+"      --force            overwrite OUTPUT if it exists\n"
+"      --freeze=MODE      meta (default): stop QEMU only to read its memory map;\n"
+"                         full: keep it stopped for the whole copy (consistent)\n"
+"      --debuginfo FILE   separate debug info for QEMU's binary\n"
+"      --profile FILE     struct layouts from this profile (QEMU without DWARF)\n"
+"      --report FILE      write a JSON report of the run\n"
+"  -q, --quiet            no summary on stderr\n"
+"  -h, --help             this help\n"
+"  -V, --version          the version\n"
+"\n"
+"Layout profiles (for distribution QEMU binaries, which are stripped):\n"
+"  qemu-livedump --write-profile FILE --binary QEMU [--debuginfo F]\n"
+"                [--for-binary STOCK_QEMU]...\n"
+"                         write the layouts of a QEMU build that has DWARF;\n"
+"                         --for-binary also records that binary's build-id\n"
+"  qemu-livedump --list-profiles\n"
+"\n"
+"Exit status: 0 ok, 1 failure, 2 usage, 3 no such or not a QEMU process,\n"
+"4 permission, 5 debuginfo, 6 QEMU structures invalid, 7 output, 8 copy,\n"
+"9 interrupted.  See qemu-livedump(1).\n");
+}
+
+static struct ld_error *parse_pid(const char *s, pid_t *pid)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || end == s || v <= 0 || v > INT_MAX)
+		return ld_error(LD_EXIT_USAGE, "invalid pid '%s'", s);
+	*pid = (pid_t)v;
+	return NULL;
+}
+
+static struct ld_error *parse_options(int argc, char **argv,
+				      struct options *o, bool *done)
+{
+	enum {
+		OPT_FORCE = 256, OPT_FREEZE, OPT_DEBUGINFO, OPT_REPORT,
+		OPT_PROFILE, OPT_WRITE_PROFILE, OPT_BINARY, OPT_FOR_BINARY,
+		OPT_LIST_PROFILES,
+	};
+	static const struct option longopts[] = {
+		{ "pid", required_argument, NULL, 'p' },
+		{ "arch", required_argument, NULL, 'a' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "freeze", required_argument, NULL, OPT_FREEZE },
+		{ "debuginfo", required_argument, NULL, OPT_DEBUGINFO },
+		{ "report", required_argument, NULL, OPT_REPORT },
+		{ "profile", required_argument, NULL, OPT_PROFILE },
+		{ "write-profile", required_argument, NULL, OPT_WRITE_PROFILE },
+		{ "binary", required_argument, NULL, OPT_BINARY },
+		{ "for-binary", required_argument, NULL, OPT_FOR_BINARY },
+		{ "list-profiles", no_argument, NULL, OPT_LIST_PROFILES },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ld_error *err;
+	int c;
+
+	*done = false;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":p:a:o:qhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			err = parse_pid(optarg, &o->pid);
+			if (err)
+				return err;
+			break;
+		case 'a':
+			o->arch = ld_arch_lookup(optarg);
+			if (!o->arch)
+				return ld_error(LD_EXIT_USAGE,
+						"unknown arch '%s' (known: aarch64-le, aarch64-be, X86_64, 386, s390, ppc64-le, ppc64-be)",
+						optarg);
+			break;
+		case 'o':
+			o->output = optarg;
+			break;
+		case OPT_FORCE:
+			o->force = true;
+			break;
+		case OPT_FREEZE:
+			if (!strcmp(optarg, "meta"))
+				o->freeze = FREEZE_META;
+			else if (!strcmp(optarg, "full"))
+				o->freeze = FREEZE_FULL;
+			else
+				return ld_error(LD_EXIT_USAGE,
+						"--freeze takes meta or full, not '%s'",
+						optarg);
+			break;
+		case OPT_DEBUGINFO:
+			o->debuginfo = optarg;
+			break;
+		case OPT_REPORT:
+			o->report = optarg;
+			break;
+		case OPT_PROFILE:
+			o->profile = optarg;
+			break;
+		case OPT_WRITE_PROFILE:
+			o->write_profile = optarg;
+			break;
+		case OPT_BINARY:
+			o->binary = optarg;
+			break;
+		case OPT_FOR_BINARY:
+			if (o->nfor_binary == 8)
+				return ld_error(LD_EXIT_USAGE, "at most 8 --for-binary");
+			o->for_binary[o->nfor_binary++] = optarg;
+			break;
+		case OPT_LIST_PROFILES:
+			o->list_profiles = true;
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
+		case 'h':
+			usage(stdout);
+			*done = true;
+			return NULL;
+		case 'V':
+			printf("%s\n", PACKAGE_STRING);
+			*done = true;
+			return NULL;
+		case ':':
+			return ld_error(LD_EXIT_USAGE, "option %s needs a value",
+					argv[optind - 1]);
+		default:
+			return ld_error(LD_EXIT_USAGE, "unknown option '%s'",
+					argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return ld_error(LD_EXIT_USAGE, "unexpected argument '%s'",
+				argv[optind]);
+	if (o->list_profiles)
+		return NULL;
+	if (o->write_profile) {
+		if (!o->binary)
+			return ld_error(LD_EXIT_USAGE, "--write-profile needs --binary QEMU");
+		return NULL;
+	}
+	if (o->binary || o->nfor_binary)
+		return ld_error(LD_EXIT_USAGE, "--binary and --for-binary go with --write-profile");
+	if (!o->pid)
+		return ld_error(LD_EXIT_USAGE, "missing -p PID");
+	if (!o->arch)
+		return ld_error(LD_EXIT_USAGE, "missing -a ARCH");
+	if (!o->output)
+		return ld_error(LD_EXIT_USAGE, "missing -o OUTPUT");
+	return NULL;
+}
+
+static struct ld_error *proc_reader(void *ctx, uint64_t addr, void *buf,
+				    size_t len)
+{
+	const struct ld_proc *proc = ctx;
+
+	return ld_proc_read(proc->pid, addr, buf, len);
+}
+
+/* Everything read from QEMU while it is frozen. */
+struct snapshot {
+	struct ld_memmap map;
+	struct ld_cpus cpus;
+	struct ld_vmcoreinfo vmcoreinfo;
+	char *vmcoreinfo_warning;
+};
+
+static void snapshot_free(struct snapshot *s)
+{
+	ld_memmap_free(&s->map);
+	ld_cpus_free(&s->cpus);
+	ld_vmcoreinfo_free(&s->vmcoreinfo);
+	free(s->vmcoreinfo_warning);
+}
+
+/* Test hook: keep the VM frozen longer, to test that a killed tool frees it. */
+static void hold_frozen_for_tests(void)
+{
+	const char *ms = getenv("QEMU_LIVEDUMP_TEST_HOLD_FROZEN_MS");
+	struct timespec ts;
+	long v;
+
+	if (!ms)
+		return;
+	v = strtol(ms, NULL, 10);
+	if (v <= 0 || v > 600000)
+		return;
+	ts.tv_sec = v / 1000;
+	ts.tv_nsec = (v % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) && errno == EINTR && !stop_requested)
+		;
+}
+
+static struct ld_error *read_snapshot(const struct options *o,
+				      struct ld_proc *proc,
+				      const struct ld_layout *layout,
+				      struct snapshot *snap)
+{
+	struct ld_reader rd = { .read = proc_reader, .ctx = proc };
+	struct ld_error *err;
+
+	err = ld_memmap_read(layout, layout->symbol[LS_ADDRESS_SPACE_MEMORY],
+			     &rd, &snap->map);
+	if (!err)
+		err = ld_cpus_read(layout, &rd, &snap->cpus);
+	if (!err)
+		err = ld_vmcoreinfo_from_device(layout, &rd, &snap->map,
+						o->arch, &snap->vmcoreinfo,
+						&snap->vmcoreinfo_warning);
+	if (!err)
+		hold_frozen_for_tests();
+	if (!err)
+		err = check_stop();
+	return err;
+}
+
+static struct ld_error *build_elf(const struct options *o,
+				  const struct snapshot *snap,
+				  struct ld_elf **out)
+{
+	struct ld_elf *elf = ld_elf_new(o->arch);
+	struct ld_error *err;
+
+	if (!elf)
+		return &ld_error_nomem;
+	err = ld_cpus_add_notes(o->arch, &snap->cpus, elf);
+	if (!err && snap->vmcoreinfo.present)
+		err = ld_elf_add_note(elf, "VMCOREINFO", snap->vmcoreinfo.type,
+				      snap->vmcoreinfo.desc,
+				      snap->vmcoreinfo.descsz);
+	for (size_t i = 0; !err && i < snap->map.count; i++)
+		err = ld_elf_add_load(elf, snap->map.blocks[i].gpa,
+				      snap->map.blocks[i].size);
+	if (!err)
+		err = ld_elf_layout(elf);
+	if (err) {
+		ld_elf_free(elf);
+		return ld_error_context(err, "building the ELF headers");
+	}
+	*out = elf;
+	return NULL;
+}
+
+static struct ld_error *write_vmcore(const struct options *o,
+				     struct ld_proc *proc,
+				     const struct snapshot *snap,
+				     struct ld_output *out,
+				     struct ld_report *rep)
+{
+	struct ld_copy_opts copts = { .sparse = true, .stop = &stop_requested };
+	struct ld_copy_stats stats = { 0 };
+	struct ld_elf *elf = NULL;
+	uint64_t *offsets = NULL;
+	const void *head;
+	size_t head_len;
+	struct ld_error *err;
+
+	err = build_elf(o, snap, &elf);
+	if (err)
+		return err;
+	offsets = calloc(snap->map.count ? snap->map.count : 1, sizeof(*offsets));
+	if (!offsets) {
+		err = &ld_error_nomem;
+		goto out;
+	}
+	for (size_t i = 0; i < snap->map.count; i++)
+		offsets[i] = ld_elf_load_offset(elf, i);
+	err = ld_elf_render_head(elf, &head, &head_len);
+	if (!err)
+		err = ld_write_all(out->fd, head, head_len, out->seekable ? 0 : -1);
+	if (err) {
+		err = ld_error_context(err, "writing the ELF headers to %s", o->output);
+		goto out;
+	}
+	err = ld_copy_blocks(proc->pid, &snap->map, offsets, out->fd,
+			     out->seekable, &copts, &stats);
+	rep->bytes_total = stats.bytes_total;
+	rep->bytes_written = stats.bytes_written + head_len;
+	rep->bytes_hole = stats.bytes_hole;
+	rep->copy_s = stats.ns / 1e9;
+out:
+	free(offsets);
+	ld_elf_free(elf);
+	return err;
+}
+
+static void copy_fields(struct ld_layout *dst, const struct ld_layout *src)
+{
+	memcpy(dst->offset, src->offset, sizeof(dst->offset));
+	memcpy(dst->size, src->size, sizeof(dst->size));
+	memcpy(dst->have, src->have, sizeof(dst->have));
+}
+
+/*
+ * Symbols come from QEMU's own symbol tables (.dynsym suffices); member
+ * layouts from DWARF when the binary has it, else from a layout profile.
+ * An explicit --profile wins over DWARF.
+ */
+static struct ld_error *resolve_layout(const struct options *o,
+				       struct ld_layout *layout,
+				       struct ld_report *rep, char **source)
+{
+	struct ld_debuginfo *di = NULL;
+	struct ld_binary_id id;
+	struct ld_profile prof = { 0 };
+	const char *how = "named with --profile";
+	char exe[64], name[4096];
+	struct ld_error *err;
+	ssize_t n;
+	bool dwarf;
+
+	err = ld_debuginfo_open_pid(o->pid, o->debuginfo, &di);
+	if (err)
+		return err;
+	dwarf = ld_debuginfo_has_dwarf(di);
+	if (dwarf && !o->profile) {
+		err = ld_debuginfo_resolve(di, true, layout);
+		*source = strdup("dwarf");
+		goto out;
+	}
+	if (o->debuginfo && !dwarf) {
+		err = ld_error(LD_EXIT_DEBUGINFO, "%s has no DWARF for QEMU's binary",
+			       o->debuginfo);
+		goto out;
+	}
+	/* Symbols first: a process that is not QEMU is told so. */
+	err = ld_debuginfo_resolve(di, false, layout);
+	if (err)
+		goto out;
+	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)o->pid);
+	n = readlink(exe, name, sizeof(name) - 1);
+	name[n > 0 ? n : 0] = '\0';
+	err = ld_binary_identify(exe, name, &id);
+	if (!err && o->profile) {
+		err = ld_profile_read(o->profile, &prof);
+		if (!err)
+			err = ld_profile_check(&prof, &id);
+	} else if (!err) {
+		err = ld_profile_find(&id, &prof, &how);
+		if (!err && !strcmp(how, "version"))
+			ld_report_warn(rep, "layout profile matched by QEMU version, not build-id: every structure read is validated");
+	}
+	if (!err) {
+		copy_fields(layout, &prof.layout);
+		if (asprintf(source, "profile %s (%s)", prof.path, how) < 0)
+			*source = NULL;
+	}
+out:
+	ld_profile_free(&prof);
+	ld_debuginfo_close(di);
+	return err;
+}
+
+static int write_profile(const struct options *o)
+{
+	struct ld_debuginfo *di = NULL;
+	struct ld_layout layout = { 0 };
+	struct ld_binary_id id, other;
+	const char *extra[9] = { NULL };
+	char ids[8][96];
+	struct ld_error *err;
+	int code = 0;
+
+	err = ld_debuginfo_open_file(o->binary, o->debuginfo, &di);
+	if (!err && !ld_debuginfo_has_dwarf(di))
+		err = ld_error(LD_EXIT_DEBUGINFO, "%s has no DWARF: a profile needs a debug build",
+			       o->binary);
+	if (!err)
+		err = ld_debuginfo_resolve(di, true, &layout);
+	if (!err)
+		err = ld_binary_identify(o->binary, o->binary, &id);
+	for (unsigned int i = 0; !err && i < o->nfor_binary; i++) {
+		err = ld_binary_identify(o->for_binary[i], o->for_binary[i], &other);
+		if (!err && (strcmp(other.version, id.version) ||
+			     strcmp(other.target, id.target) ||
+			     strcmp(other.host_arch, id.host_arch)))
+			err = ld_error(LD_EXIT_DEBUGINFO,
+				       "%s is QEMU %s (qemu-system-%s, %s), not the same build as %s (QEMU %s, qemu-system-%s, %s)",
+				       o->for_binary[i], other.version, other.target,
+				       other.host_arch, o->binary, id.version,
+				       id.target, id.host_arch);
+		if (!err && !other.build_id[0])
+			err = ld_error(LD_EXIT_DEBUGINFO, "%s has no build-id", o->for_binary[i]);
+		if (!err) {
+			snprintf(ids[i], sizeof(ids[i]), "%s", other.build_id);
+			extra[i] = ids[i];
+		}
+	}
+	if (!err)
+		err = ld_profile_write(o->write_profile, &id, extra, &layout);
+	if (err) {
+		fprintf(stderr, "qemu-livedump: %s\n", err->message);
+		code = err->code;
+		ld_error_free(err);
+	} else if (!o->quiet) {
+		fprintf(stderr, "qemu-livedump: wrote %s (QEMU %s, qemu-system-%s, host %s)\n",
+			o->write_profile, id.version, id.target, id.host_arch);
+	}
+	ld_debuginfo_close(di);
+	return code;
+}
+
+static struct ld_error *run(const struct options *o, struct ld_report *rep,
+			    struct ld_output *out, char **warnings_owned,
+			    char **source_owned)
+{
+	struct ld_proc proc = { 0 };
+	struct ld_layout layout = { 0 };
+	char *layout_source = NULL;
+	struct snapshot snap = { 0 };
+	uint64_t t0;
+	struct ld_error *err;
+
+	err = ld_proc_open(&proc, o->pid);
+	if (err)
+		return err;
+
+	/* All the slow lookups happen while the VM still runs. */
+	t0 = ld_now_ns();
+	err = resolve_layout(o, &layout, rep, &layout_source);
+	rep->debuginfo_us = (ld_now_ns() - t0) / 1000;
+	rep->layout_source = layout_source;
+	if (!err) {
+		err = ld_output_open(out, o->output, o->force);
+		if (err && !strstr(err->message, o->output))
+			err = ld_error_context(err, "output %s", o->output);
+	}
+	if (!err)
+		err = check_stop();
+	if (err)
+		goto out;
+
+	err = ld_proc_freeze(&proc);
+	if (!err)
+		err = read_snapshot(o, &proc, &layout, &snap);
+	rep->threads = proc.ntids;
+	if (err || o->freeze == FREEZE_META)
+		ld_proc_thaw(&proc);
+	if (err)
+		goto out;
+
+	rep->blocks = snap.map.count;
+	rep->vcpus = snap.cpus.count;
+	if (snap.vmcoreinfo_warning) {
+		*warnings_owned = snap.vmcoreinfo_warning;
+		snap.vmcoreinfo_warning = NULL;
+		ld_report_warn(rep, *warnings_owned);
+	}
+	rep->skipped_ram_device = snap.map.skipped_ram_device;
+	rep->skipped_nonvolatile = snap.map.skipped_nonvolatile;
+	if (snap.map.skipped_discard_managed)
+		ld_report_warn(rep, "virtio-mem (RamDiscardManager) regions left out: their populated parts are not dumped");
+	rep->vmcoreinfo = snap.vmcoreinfo.present;
+	rep->vmcoreinfo_source = "vmcoreinfo device";
+
+	err = write_vmcore(o, &proc, &snap, out, rep);
+	ld_proc_thaw(&proc);
+	if (!err)
+		err = check_stop();
+	if (!err)
+		err = ld_output_commit(out);
+out:
+	ld_proc_thaw(&proc);
+	rep->freeze_us = proc.freeze_ns / 1000;
+	snapshot_free(&snap);
+	ld_proc_close(&proc);
+	*source_owned = layout_source;
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { .freeze = FREEZE_META };
+	struct ld_output out = { .fd = -1, .dirfd = -1 };
+	struct ld_report rep = { 0 };
+	char *warning = NULL, *layout_source = NULL;
+	struct ld_error *err;
+	uint64_t t0 = ld_now_ns();
+	bool done;
+	int code;
+
+	err = parse_options(argc, argv, &o, &done);
+	if (err) {
+		fprintf(stderr, "qemu-livedump: %s\n", err->message);
+		fprintf(stderr, "Try 'qemu-livedump --help'.\n");
+		code = err->code;
+		ld_error_free(err);
+		return code;
+	}
+	if (done)
+		return 0;
+	if (o.list_profiles) {
+		ld_profile_list(stdout);
+		return 0;
+	}
+	if (o.write_profile)
+		return write_profile(&o);
+
+	install_signal_handlers();
+	rep.pid = o.pid;
+	rep.arch = o.arch->name;
+	rep.output = o.output;
+	rep.freeze_mode = o.freeze == FREEZE_FULL ? "full" : "meta";
+	rep.accel = "unknown";
+
+	err = run(&o, &rep, &out, &warning, &layout_source);
+	if (err)
+		ld_output_abort(&out);
+	rep.duration_s = (ld_now_ns() - t0) / 1e9;
+	code = err ? (int)err->code : 0;
+	rep.exit_code = code;
+	rep.error = err ? err->message : NULL;
+
+	for (unsigned int i = 0; i < rep.nwarnings; i++)
+		fprintf(stderr, "qemu-livedump: warning: %s\n", rep.warnings[i]);
+	if (err)
+		fprintf(stderr, "qemu-livedump: %s\n", err->message);
+	else if (!o.quiet)
+		ld_report_print_summary(&rep, stderr);
+	if (o.report) {
+		struct ld_error *rerr = ld_report_write_json(&rep, o.report);
+
+		if (rerr) {
+			fprintf(stderr, "qemu-livedump: %s\n", rerr->message);
+			if (!code)
+				code = rerr->code;
+			ld_error_free(rerr);
+		}
+	}
+	ld_error_free(err);
+	free(warning);
+	free(layout_source);
+	return code;
+}

@@ -1,3 +1,180 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* report.c - PLACEHOLDER: being written. */
+/* report.c - the end-of-run summary and its JSON twin; see report.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "report.h"
+
+void ld_report_warn(struct ld_report *r, const char *msg)
+{
+	if (r->nwarnings < LD_REPORT_MAX_WARNINGS)
+		r->warnings[r->nwarnings++] = msg;
+}
+
+static double mib(uint64_t bytes)
+{
+	return bytes / (1024.0 * 1024.0);
+}
+
+void ld_report_print_summary(const struct ld_report *r, FILE *f)
+{
+	double rate = r->copy_s > 0 ? mib(r->bytes_total) / r->copy_s : 0;
+
+	fprintf(f, "qemu-livedump: pid %d -> %s (%s)\n", (int)r->pid,
+		r->output ? r->output : "?", r->arch ? r->arch : "?");
+	fprintf(f, "  blocks %" PRIu64 ", %.1f MiB of guest RAM (%.1f MiB written, %.1f MiB holes), %" PRIu64 " vCPUs\n",
+		r->blocks, mib(r->bytes_total), mib(r->bytes_written),
+		mib(r->bytes_hole), r->vcpus);
+	fprintf(f, "  duration %.3f s (copy %.3f s, %.1f MiB/s), VM frozen %" PRIu64 " us (%s mode, %" PRIu64 " threads)\n",
+		r->duration_s, r->copy_s, rate, r->freeze_us,
+		r->freeze_mode ? r->freeze_mode : "?", r->threads);
+	if (r->skipped_ram_device || r->skipped_nonvolatile)
+		fprintf(f, "  left out as QEMU's dump does: %" PRIu64 " device RAM region(s) (never read), %" PRIu64 " non-volatile region(s)\n",
+			r->skipped_ram_device, r->skipped_nonvolatile);
+	fprintf(f, "  layouts from %s (resolved in %" PRIu64 " us), vmcoreinfo: %s\n",
+		r->layout_source ? r->layout_source : "?", r->debuginfo_us,
+		r->vmcoreinfo ? r->vmcoreinfo_source : "none");
+}
+
+/* Write s as a JSON string literal. */
+static void json_string(FILE *f, const char *s)
+{
+	if (!s) {
+		fputs("null", f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", f);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void json_key(FILE *f, const char *key, bool *first)
+{
+	fputs(*first ? "\n  " : ",\n  ", f);
+	*first = false;
+	json_string(f, key);
+	fputs(": ", f);
+}
+
+static void json_render(const struct ld_report *r, FILE *f)
+{
+	bool first = true;
+
+	fputc('{', f);
+	json_key(f, "tool", &first);
+	json_string(f, PACKAGE_STRING);
+	json_key(f, "pid", &first);
+	fprintf(f, "%d", (int)r->pid);
+	json_key(f, "arch", &first);
+	json_string(f, r->arch);
+	json_key(f, "output", &first);
+	json_string(f, r->output);
+	json_key(f, "freeze_mode", &first);
+	json_string(f, r->freeze_mode);
+	json_key(f, "freeze_us", &first);
+	fprintf(f, "%" PRIu64, r->freeze_us);
+	json_key(f, "threads_frozen", &first);
+	fprintf(f, "%" PRIu64, r->threads);
+	json_key(f, "layout_source", &first);
+	json_string(f, r->layout_source);
+	json_key(f, "debuginfo_us", &first);
+	fprintf(f, "%" PRIu64, r->debuginfo_us);
+	json_key(f, "accel", &first);
+	json_string(f, r->accel);
+	json_key(f, "blocks", &first);
+	fprintf(f, "%" PRIu64, r->blocks);
+	json_key(f, "bytes_total", &first);
+	fprintf(f, "%" PRIu64, r->bytes_total);
+	json_key(f, "bytes_copied", &first);
+	fprintf(f, "%" PRIu64, r->bytes_total);
+	json_key(f, "bytes_written", &first);
+	fprintf(f, "%" PRIu64, r->bytes_written);
+	json_key(f, "bytes_hole", &first);
+	fprintf(f, "%" PRIu64, r->bytes_hole);
+	json_key(f, "skipped_ram_device", &first);
+	fprintf(f, "%" PRIu64, r->skipped_ram_device);
+	json_key(f, "skipped_nonvolatile", &first);
+	fprintf(f, "%" PRIu64, r->skipped_nonvolatile);
+	json_key(f, "vcpus", &first);
+	fprintf(f, "%" PRIu64, r->vcpus);
+	json_key(f, "vmcoreinfo", &first);
+	json_string(f, r->vmcoreinfo ? r->vmcoreinfo_source : NULL);
+	json_key(f, "duration_s", &first);
+	fprintf(f, "%.6f", r->duration_s);
+	json_key(f, "copy_s", &first);
+	fprintf(f, "%.6f", r->copy_s);
+	json_key(f, "throughput_mib_s", &first);
+	fprintf(f, "%.1f", r->copy_s > 0 ? mib(r->bytes_total) / r->copy_s : 0.0);
+	json_key(f, "warnings", &first);
+	fputc('[', f);
+	for (unsigned int i = 0; i < r->nwarnings; i++) {
+		if (i)
+			fputs(", ", f);
+		json_string(f, r->warnings[i]);
+	}
+	fputc(']', f);
+	json_key(f, "exit_code", &first);
+	fprintf(f, "%d", r->exit_code);
+	json_key(f, "error", &first);
+	json_string(f, r->error);
+	fputs("\n}\n", f);
+}
+
+struct ld_error *ld_report_write_json(const struct ld_report *r,
+				      const char *path)
+{
+	char *tmp = NULL;
+	FILE *f;
+	int fd, err;
+
+	if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0)
+		return &ld_error_nomem;
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		err = errno;
+		free(tmp);
+		return ld_error_errno(LD_EXIT_OUTPUT, err, "creating report %s", path);
+	}
+	f = fdopen(fd, "w");
+	if (!f) {
+		err = errno;
+		close(fd);
+		goto fail;
+	}
+	json_render(r, f);
+	if (fflush(f) || ferror(f) || fsync(fileno(f))) {
+		err = errno ? errno : EIO;
+		fclose(f);
+		goto fail;
+	}
+	if (fclose(f)) {
+		err = errno;
+		goto fail;
+	}
+	if (rename(tmp, path)) {
+		err = errno;
+		goto fail;
+	}
+	free(tmp);
+	return NULL;
+fail:
+	unlink(tmp);
+	free(tmp);
+	return ld_error_errno(LD_EXIT_OUTPUT, err, "writing report %s", path);
+}

@@ -1,1 +1,269 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * test_cli.c - the command line and the errors a user meets first: each bad
+ * input gives one clear line, its documented exit code, and leaves the
+ * target process running.
+ */
 #include <criterion/criterion.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "runtool.h"
+
+static void run(struct tool_run *r, const char *const *argv)
+{
+	cr_assert(tool_run(r, argv, NULL, -1, 60), "the tool timed out");
+}
+
+static void expect(const struct tool_run *r, int code, const char *needle)
+{
+	cr_expect_eq(r->status, code, "exit %d, want %d: %s", r->status, code,
+		     r->err);
+	cr_expect(strstr(r->err, needle), "message lacks '%s': %s", needle,
+		  r->err);
+}
+
+Test(cli, help_and_version)
+{
+	struct tool_run r;
+	static const char *const help[] = { "", "--help", NULL };
+	static const char *const version[] = { "", "--version", NULL };
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/qld-help-XXXXXX");
+	fd = mkstemp(path);
+	cr_assert(fd >= 0);
+	cr_assert(tool_run(&r, help, NULL, fd, 10));
+	cr_expect_eq(r.status, 0);
+	cr_assert(tool_run(&r, version, NULL, fd, 10));
+	cr_expect_eq(r.status, 0);
+	char buf[8192] = "";
+	cr_assert(pread(fd, buf, sizeof(buf) - 1, 0) > 0);
+	close(fd);
+	unlink(path);
+	cr_expect(strstr(buf, "--freeze=MODE"));
+	cr_expect(strstr(buf, "aarch64-le aarch64-be X86_64 386 s390 ppc64-le ppc64-be"));
+	cr_expect(strstr(buf, "qemu-livedump " PACKAGE_VERSION));
+}
+
+Test(cli, usage_errors)
+{
+	struct tool_run r;
+	static const char *const none[] = { "", NULL };
+	static const char *const no_arch[] = { "", "-p", "1", "-o", "x", NULL };
+	static const char *const bad_arch[] = { "", "-p", "1", "-a", "mips", "-o", "x", NULL };
+	static const char *const bad_pid[] = { "", "-p", "12ab", "-a", "386", "-o", "x", NULL };
+	static const char *const bad_freeze[] = { "", "-p", "1", "-a", "386", "-o", "x", "--freeze=some", NULL };
+	static const char *const unknown[] = { "", "--frobnicate", NULL };
+
+	run(&r, none);
+	expect(&r, 2, "missing -p PID");
+	run(&r, no_arch);
+	expect(&r, 2, "missing -a ARCH");
+	run(&r, bad_arch);
+	expect(&r, 2, "unknown arch 'mips'");
+	run(&r, bad_pid);
+	expect(&r, 2, "invalid pid '12ab'");
+	run(&r, bad_freeze);
+	expect(&r, 2, "--freeze takes meta or full");
+	run(&r, unknown);
+	expect(&r, 2, "unknown option '--frobnicate'");
+}
+
+Test(cli, arch_aliases_accepted)
+{
+	struct tool_run r;
+	static const char *const x86[] = { "", "-p", "999999999", "-a", "x86_64", "-o", "/tmp/x", NULL };
+
+	run(&r, x86);
+	expect(&r, 3, "no process with pid 999999999");
+}
+
+Test(cli, no_such_process)
+{
+	struct tool_run r;
+	static const char *const argv[] = { "", "-p", "2147483000", "-a", "X86_64", "-o", "/tmp/qld-none", NULL };
+
+	run(&r, argv);
+	expect(&r, 3, "no process");
+	cr_expect_eq(access("/tmp/qld-none", F_OK), -1);
+}
+
+/* A process that is not QEMU: refused before anything is frozen. */
+Test(cli, not_a_qemu_process)
+{
+	struct tool_run r;
+	char pid[16];
+	pid_t child = fork();
+
+	if (child == 0) {
+		execlp("sleep", "sleep", "30", (char *)NULL);
+		_exit(127);
+	}
+	usleep(100000);
+	snprintf(pid, sizeof(pid), "%d", (int)child);
+	const char *const argv[] = { "", "-p", pid, "-a", "X86_64", "-o", "/tmp/qld-notqemu", NULL };
+	run(&r, argv);
+	expect(&r, 3, "address_space_memory");
+	cr_expect(all_threads_running(child));
+	cr_expect_eq(access("/tmp/qld-notqemu", F_OK), -1);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+}
+
+/* Same binary without DWARF: says what is missing and how to fix it. */
+Test(cli, no_debuginfo)
+{
+	struct tool_run r;
+	struct qld_fixture fx;
+	char *dir = tmpdir_make(), stripped[4096], cmd[8192], pid[16], out[4096];
+	char *src = qld_test_path("tests/fake-qemu-a");
+
+	snprintf(stripped, sizeof(stripped), "%s/fake-qemu-stripped", dir);
+	snprintf(cmd, sizeof(cmd), "objcopy --strip-debug '%s' '%s'", src, stripped);
+	cr_assert_eq(system(cmd), 0);
+	cr_assert_eq(qld_fixture_start(&fx, stripped, NULL), 0);
+	snprintf(pid, sizeof(pid), "%d", (int)fx.pid);
+	snprintf(out, sizeof(out), "%s/vmcore", dir);
+	const char *const argv[] = { "", "-p", pid, "-a", "X86_64", "-o", out, NULL };
+	run(&r, argv);
+	expect(&r, 5, "no DWARF debug info");
+	cr_expect(strstr(r.err, "--debuginfo"), "%s", r.err);
+	cr_expect(all_threads_running(fx.pid));
+	cr_expect(value_advances(fx.pid, fx.heartbeat, 2000));
+	cr_expect_eq(access(out, F_OK), -1);
+
+	/* ... and works when the debug info is named. */
+	char debug[4096];
+	snprintf(debug, sizeof(debug), "%s/fake.debug", dir);
+	snprintf(cmd, sizeof(cmd), "objcopy --only-keep-debug '%s' '%s'", src, debug);
+	cr_assert_eq(system(cmd), 0);
+	const char *const argv2[] = { "", "-p", pid, "-a", "X86_64", "-o", out,
+				      "--debuginfo", debug, NULL };
+	run(&r, argv2);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect_eq(access(out, F_OK), 0);
+	qld_fixture_stop(&fx);
+	free(src);
+	tmpdir_remove(dir);
+}
+
+static void with_fixture_output_error(const char *out, bool force, int code,
+				      const char *needle)
+{
+	struct tool_run r;
+	struct qld_fixture fx;
+	char pid[16];
+
+	cr_assert_eq(qld_fixture_start(&fx, "tests/fake-qemu-a", NULL), 0);
+	snprintf(pid, sizeof(pid), "%d", (int)fx.pid);
+	const char *const argv[] = { "", "-p", pid, "-a", "X86_64", "-o", out,
+				     force ? "--force" : NULL, NULL };
+	run(&r, argv);
+	expect(&r, code, needle);
+	cr_expect(all_threads_running(fx.pid));
+	cr_expect(value_advances(fx.pid, fx.heartbeat, 2000));
+	qld_fixture_stop(&fx);
+}
+
+Test(cli, output_directory_missing)
+{
+	with_fixture_output_error("/nonexistent-qld-dir/vmcore", false, 7,
+				  "/nonexistent-qld-dir");
+}
+
+Test(cli, output_exists_without_force)
+{
+	char *dir = tmpdir_make(), out[4096];
+	struct stat st;
+
+	snprintf(out, sizeof(out), "%s/vmcore", dir);
+	FILE *f = fopen(out, "w");
+	cr_assert_not_null(f);
+	fputs("precious", f);
+	fclose(f);
+	with_fixture_output_error(out, false, 7, "--force");
+	cr_assert_eq(stat(out, &st), 0);
+	cr_expect_eq(st.st_size, 8, "the existing file is untouched");
+	tmpdir_remove(dir);
+}
+
+Test(cli, output_exists_with_force_is_replaced)
+{
+	char *dir = tmpdir_make(), out[4096], pid[16];
+	struct qld_fixture fx;
+	struct tool_run r;
+	struct stat st;
+
+	snprintf(out, sizeof(out), "%s/vmcore", dir);
+	FILE *f = fopen(out, "w");
+	cr_assert_not_null(f);
+	fputs("old", f);
+	fclose(f);
+	chmod(out, 0644);
+	cr_assert_eq(qld_fixture_start(&fx, "tests/fake-qemu-a", NULL), 0);
+	snprintf(pid, sizeof(pid), "%d", (int)fx.pid);
+	const char *const argv[] = { "", "-p", pid, "-a", "X86_64", "-o", out, "--force", NULL };
+	run(&r, argv);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_assert_eq(stat(out, &st), 0);
+	cr_expect_gt(st.st_size, 1 << 20);
+	cr_expect_eq(st.st_mode & 0777, 0600);
+	cr_expect_eq(dir_entries(dir), 1);
+	qld_fixture_stop(&fx);
+	tmpdir_remove(dir);
+}
+
+/* /proc takes no new files, whoever we are. */
+Test(cli, output_directory_not_writable)
+{
+	with_fixture_output_error("/proc/qld-vmcore", false, 7, "/proc/qld-vmcore");
+}
+
+/* Not allowed to trace: the message explains ptrace_scope / CAP_SYS_PTRACE. */
+Test(cli, permission_denied)
+{
+	struct qld_fixture fx;
+	struct passwd *nobody = getpwnam("nobody");
+	char pid[16], errfile[] = "/tmp/qld-perm-XXXXXX";
+	int st, fd;
+
+	cr_assert_not_null(nobody, "no user 'nobody' on this machine");
+	cr_assert_eq(geteuid(), 0, "this test drops root: run the suite as root");
+	cr_assert_eq(qld_fixture_start(&fx, "tests/fake-qemu-a", NULL), 0);
+	snprintf(pid, sizeof(pid), "%d", (int)fx.pid);
+	fd = mkstemp(errfile);
+	cr_assert(fd >= 0);
+	fchmod(fd, 0666);
+	pid_t child = fork();
+	if (child == 0) {
+		char *tool = qld_test_path("src/qemu-livedump");
+
+		dup2(fd, 2);
+		if (setgid(nobody->pw_gid) || setuid(nobody->pw_uid))
+			_exit(126);
+		execl(tool, "qemu-livedump", "-p", pid, "-a", "X86_64", "-o",
+		      "/tmp/qld-perm-vmcore", (char *)NULL);
+		_exit(127);
+	}
+	waitpid(child, &st, 0);
+	char buf[4096] = "";
+	cr_assert(pread(fd, buf, sizeof(buf) - 1, 0) > 0);
+	close(fd);
+	unlink(errfile);
+	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 4, "exit status 0x%x: %s", st, buf);
+	cr_expect(strstr(buf, "CAP_SYS_PTRACE"), "%s", buf);
+	cr_expect(strstr(buf, "ptrace_scope"), "%s", buf);
+	cr_expect(all_threads_running(fx.pid));
+	cr_expect_eq(access("/tmp/qld-perm-vmcore", F_OK), -1);
+	qld_fixture_stop(&fx);
+}

@@ -1,1 +1,315 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * test_live.c - end to end against a running fake QEMU (tests/fixtures):
+ * the tool attaches, freezes, dumps and releases a live process whose
+ * FlatView, RAM contents and threads are known exactly (pattern.h).
+ */
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fixtures/pattern.h"
+#include "helpers.h"
+#include "runtool.h"
+
+#define NT_PRSTATUS_TYPE 1
+
+static struct qld_fixture fx;
+static char *dir;
+static char out[4096];
+
+static void start(const char *binary, const char *const *args)
+{
+	dir = tmpdir_make();
+	cr_assert_not_null(dir);
+	snprintf(out, sizeof(out), "%s/vmcore", dir);
+	cr_assert(qld_fixture_start(&fx, binary, args) == 0,
+		  "fixture %s did not start", binary);
+}
+
+static void finish(void)
+{
+	if (fx.pid > 0) {
+		cr_expect(all_threads_running(fx.pid),
+			  "the fake QEMU was left stopped");
+		cr_expect(value_advances(fx.pid, fx.heartbeat, 2000),
+			  "the fake QEMU's threads do not run after the tool");
+		qld_fixture_stop(&fx);
+	}
+	tmpdir_remove(dir);
+	dir = NULL;
+}
+
+static void dump(struct tool_run *r, const char *const *extra)
+{
+	char pid[16];
+	const char *argv[32] = { "qemu-livedump", "-p", pid, "-a", "X86_64",
+				 "-o", out };
+	int n = 7;
+
+	snprintf(pid, sizeof(pid), "%d", (int)fx.pid);
+	for (int i = 0; extra && extra[i] && n < 31; i++)
+		argv[n++] = extra[i];
+	argv[n] = NULL;
+	cr_assert(tool_run(r, argv, NULL, -1, 60), "the tool timed out");
+}
+
+/* Every expected block is a PT_LOAD with the right bytes, nothing else. */
+static void check_vmcore(const char *path, bool vmcoreinfo, int vcpus)
+{
+	struct vmcore vc;
+	size_t loads = 0;
+
+	cr_assert(vmcore_open(&vc, path), "cannot open %s with libelf", path);
+	GElf_Ehdr eh;
+	cr_assert(gelf_getehdr(vc.elf, &eh));
+	cr_expect_eq(eh.e_type, ET_CORE);
+	cr_expect_eq(eh.e_machine, EM_X86_64);
+	for (size_t i = 0; i < vc.phnum; i++) {
+		GElf_Phdr ph;
+
+		cr_assert(gelf_getphdr(vc.elf, i, &ph));
+		if (i == 0)
+			cr_expect_eq(ph.p_type, PT_NOTE, "PT_NOTE comes first");
+		if (ph.p_type != PT_LOAD)
+			continue;
+		cr_assert_lt(loads, FAKE_EXPECTED_BLOCKS, "too many PT_LOADs");
+		const struct fake_block *want = &fake_expected_blocks[loads++];
+
+		cr_expect_eq(ph.p_paddr, want->gpa, "load %zu p_paddr", loads - 1);
+		cr_expect_eq(ph.p_vaddr, want->gpa, "load %zu p_vaddr", loads - 1);
+		cr_expect_eq(ph.p_filesz, want->size, "load %zu size", loads - 1);
+		cr_expect_eq(ph.p_memsz, want->size);
+		cr_assert_leq(ph.p_offset + ph.p_filesz, vc.size);
+		for (uint64_t off = 0; off < ph.p_filesz; off += FAKE_PAGE_SIZE) {
+			uint64_t gpa = ph.p_paddr + off;
+			const uint8_t *page = vc.data + ph.p_offset + off;
+
+			if (vmcoreinfo && gpa == FAKE_VMCOREINFO_GPA)
+				continue;
+			long bad = fake_check_page(page, gpa, fx.token);
+			cr_assert_eq(bad, -1, "guest page 0x%llx differs at byte %ld",
+				     (unsigned long long)gpa, bad);
+		}
+	}
+	cr_expect_eq(loads, FAKE_EXPECTED_BLOCKS, "PT_LOAD count");
+
+	unsigned char prstatus[336];
+	cr_expect_eq(vmcore_notes(&vc, "CORE", NT_PRSTATUS_TYPE, prstatus,
+				  sizeof(prstatus)), vcpus);
+	int32_t pr_pid;
+	memcpy(&pr_pid, prstatus + 32, 4);
+	cr_expect_eq(pr_pid, 1, "first vCPU is pr_pid 1, as QEMU numbers them");
+
+	char text[256] = "";
+	int n = vmcore_notes(&vc, "VMCOREINFO", 0, text, sizeof(text) - 1);
+	if (vmcoreinfo) {
+		cr_expect_eq(n, 1);
+		cr_expect(!strncmp(text, FAKE_VMCOREINFO_TEXT,
+				   strlen(FAKE_VMCOREINFO_TEXT)),
+			  "vmcoreinfo text: %s", text);
+	} else {
+		cr_expect_eq(n, 0);
+	}
+	vmcore_close(&vc);
+}
+
+Test(live, dump_layout_a_meta)
+{
+	struct tool_run r;
+	struct stat st;
+
+	start("tests/fake-qemu-a", NULL);
+	dump(&r, NULL);
+	cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+	cr_assert(stat(out, &st) == 0);
+	cr_expect_eq(st.st_mode & 0777, 0600, "vmcore mode %o", st.st_mode & 0777);
+	cr_expect(st.st_blocks * 512 < st.st_size, "zero pages became holes");
+	cr_expect(strstr(r.err, "blocks 6"), "summary: %s", r.err);
+	cr_expect(strstr(r.err, "frozen"), "summary mentions the freeze");
+	check_vmcore(out, false, FAKE_DEFAULT_VCPUS);
+	finish();
+}
+
+Test(live, dump_layout_b_full_freeze_with_vmcoreinfo)
+{
+	static const char *const args[] = { "--vcpus", "4", "--vmcoreinfo", NULL };
+	static const char *const extra[] = { "--freeze=full", NULL };
+	struct tool_run r;
+
+	start("tests/fake-qemu-b", args);
+	dump(&r, extra);
+	cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+	check_vmcore(out, true, 4);
+	finish();
+}
+
+Test(live, dump_to_a_pipe_is_the_same_stream)
+{
+	static const char *const stdout_arg[] = { "--force", NULL };
+	struct tool_run r;
+	char piped[4096];
+	int fd;
+
+	start("tests/fake-qemu-a", NULL);
+	dump(&r, NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	snprintf(piped, sizeof(piped), "%s/piped", dir);
+	fd = open(piped, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	cr_assert(fd >= 0);
+	/* A pipe between the tool and cat, so the tool cannot seek. */
+	int p[2];
+	cr_assert(pipe(p) == 0);
+	pid_t cat = fork();
+	if (cat == 0) {
+		dup2(p[0], 0);
+		dup2(fd, 1);
+		close(p[1]);
+		execlp("cat", "cat", (char *)NULL);
+		_exit(127);
+	}
+	close(p[0]);
+	char pid[16];
+	snprintf(pid, sizeof(pid), "%d", (int)fx.pid);
+	const char *argv[] = { "qemu-livedump", "-p", pid, "-a", "X86_64",
+			       "-o", "-", stdout_arg[0], NULL };
+	cr_assert(tool_run(&r, argv, NULL, p[1], 60));
+	close(p[1]);
+	waitpid(cat, NULL, 0);
+	close(fd);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	check_vmcore(piped, false, FAKE_DEFAULT_VCPUS);
+
+	/* Byte for byte the same as the sparse file. */
+	struct vmcore a, b;
+	cr_assert(vmcore_open(&a, out) && vmcore_open(&b, piped));
+	cr_expect_eq(a.size, b.size);
+	cr_expect(a.size == b.size && !memcmp(a.data, b.data, a.size));
+	vmcore_close(&a);
+	vmcore_close(&b);
+	finish();
+}
+
+Test(live, json_report)
+{
+	char report[4096], buf[8192] = "";
+	struct tool_run r;
+	FILE *f;
+
+	start("tests/fake-qemu-a", NULL);
+	snprintf(report, sizeof(report), "%s/report.json", dir);
+	const char *const extra[] = { "--report", report, "-q", NULL };
+	dump(&r, extra);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_expect_eq(r.err[0], '\0', "-q prints nothing: %s", r.err);
+	f = fopen(report, "r");
+	cr_assert_not_null(f);
+	cr_assert(fread(buf, 1, sizeof(buf) - 1, f) > 0);
+	fclose(f);
+	cr_expect(strstr(buf, "\"blocks\": 6"), "%s", buf);
+	cr_expect(strstr(buf, "\"freeze_us\": "));
+	cr_expect(strstr(buf, "\"bytes_copied\": "));
+	cr_expect(strstr(buf, "\"duration_s\": "));
+	cr_expect(strstr(buf, "\"exit_code\": 0"));
+	cr_expect(strstr(buf, "\"layout_source\": \"dwarf\""));
+	finish();
+}
+
+/* The tool killed while the VM is frozen: ptrace's SEIZE lets it go. */
+Test(live, sigkilled_tool_leaves_the_vm_running)
+{
+	static const char *const env[] = {
+		"QEMU_LIVEDUMP_TEST_HOLD_FROZEN_MS=20000", NULL };
+	char pid[16];
+	int st;
+
+	start("tests/fake-qemu-a", NULL);
+	snprintf(pid, sizeof(pid), "%d", (int)fx.pid);
+	const char *const argv[] = { "qemu-livedump", "-p", pid, "-a", "X86_64",
+				     "-o", out, NULL };
+	pid_t tool = tool_spawn(argv, env);
+	cr_assert(tool > 0);
+	/* Wait until the fake QEMU really is frozen. */
+	int waited = 0;
+	while (all_threads_running(fx.pid) && waited < 10000) {
+		usleep(2000);
+		waited += 2;
+	}
+	cr_assert(!all_threads_running(fx.pid), "the tool never froze the target");
+	cr_expect_not(value_advances(fx.pid, fx.heartbeat, 100),
+		      "frozen means frozen");
+	kill(tool, SIGKILL);
+	waitpid(tool, &st, 0);
+	cr_expect(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	cr_expect_eq(access(out, F_OK), -1, "no vmcore under the final name");
+	cr_expect_eq(dir_entries(dir), 0, "no temporary files left behind");
+	finish();
+}
+
+static void interrupted_by(int sig)
+{
+	static const char *const env[] = {
+		"QEMU_LIVEDUMP_TEST_HOLD_FROZEN_MS=20000", NULL };
+	char pid[16];
+	int st;
+
+	start("tests/fake-qemu-a", NULL);
+	snprintf(pid, sizeof(pid), "%d", (int)fx.pid);
+	const char *const argv[] = { "qemu-livedump", "-p", pid, "-a", "X86_64",
+				     "-o", out, NULL };
+	pid_t tool = tool_spawn(argv, env);
+	int waited = 0;
+	while (all_threads_running(fx.pid) && waited < 10000) {
+		usleep(2000);
+		waited += 2;
+	}
+	cr_assert(!all_threads_running(fx.pid), "the tool never froze the target");
+	kill(tool, sig);
+	waitpid(tool, &st, 0);
+	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 9,
+		  "interrupted exit code 9, got status 0x%x", st);
+	cr_expect_eq(access(out, F_OK), -1);
+	cr_expect_eq(dir_entries(dir), 0);
+	finish();
+}
+
+Test(live, sigint_releases_the_vm) { interrupted_by(SIGINT); }
+Test(live, sigterm_releases_the_vm) { interrupted_by(SIGTERM); }
+Test(live, sighup_releases_the_vm) { interrupted_by(SIGHUP); }
+
+/* A corrupt QEMU: a clear error, exit code, no vmcore, VM untouched. */
+static void corrupt(const char *kind, int code, const char *needle)
+{
+	char arg[64];
+	struct tool_run r;
+
+	snprintf(arg, sizeof(arg), "--corrupt=%s", kind);
+	const char *const args[] = { arg, NULL };
+	start("tests/fake-qemu-a", args);
+	dump(&r, NULL);
+	cr_expect_eq(r.status, code, "%s: exit %d: %s", kind, r.status, r.err);
+	cr_expect(strstr(r.err, needle), "%s: message lacks '%s': %s", kind,
+		  needle, r.err);
+	cr_expect(!strchr(r.err, '\n') || strchr(r.err, '\n') == r.err + strlen(r.err) - 1,
+		  "one line: %s", r.err);
+	cr_expect_eq(access(out, F_OK), -1, "no vmcore after an error");
+	cr_expect_eq(dir_entries(dir), 0);
+	finish();
+}
+
+Test(live, corrupt_name) { corrupt("name", 6, "not \"memory\""); }
+Test(live, corrupt_unsorted) { corrupt("unsorted", 6, "sorted and disjoint"); }
+Test(live, corrupt_overlap) { corrupt("overlap", 6, "overlaps"); }
+Test(live, corrupt_nr_huge) { corrupt("nr-huge", 6, "claims 100000000 ranges"); }
+Test(live, corrupt_alias_cycle) { corrupt("cycle", 6, "loops back"); }
+Test(live, corrupt_backpointer) { corrupt("backptr", 6, "points back to MemoryRegion"); }
+Test(live, corrupt_null_map) { corrupt("null-map", 6, "no current_map"); }
+Test(live, corrupt_bounds) { corrupt("bounds", 6, "outside RAMBlock"); }
+Test(live, vanished_range_names_the_block) { corrupt("hole", 8, "ramC"); }

@@ -1,0 +1,471 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* profile.c - layout profiles for QEMU builds without DWARF; see profile.h. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <inttypes.h>
+#include <libelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "profile.h"
+
+#define PROFILE_MAGIC "qemu-livedump-profile"
+#define PROFILE_FORMAT 1
+#define VERSION_PREFIX "QEMU emulator version "
+#define MAX_PROFILE_BYTES (256u * 1024)
+#define MAX_FIELD_VALUE (1u << 20)	/* no offset or size is larger */
+
+const char *const *ld_profile_dirs(void)
+{
+	static const char *const dirs[] = {
+		LD_PROFILE_DIR, LD_SOURCE_PROFILE_DIR, NULL,
+	};
+
+	return dirs;
+}
+
+static const char *machine_name(unsigned int machine)
+{
+	switch (machine) {
+	case EM_X86_64: return "x86_64";
+	case EM_AARCH64: return "aarch64";
+	case EM_386: return "i386";
+	case EM_PPC64: return "ppc64";
+	case EM_S390: return "s390x";
+	case EM_ARM: return "arm";
+	case EM_RISCV: return "riscv";
+	default: return "unknown";
+	}
+}
+
+static void hex(char *out, size_t outlen, const unsigned char *b, size_t n)
+{
+	out[0] = '\0';
+	for (size_t i = 0; i < n && 2 * i + 2 < outlen; i++)
+		sprintf(out + 2 * i, "%02x", b[i]);
+}
+
+/* The GNU build-id note, from the section headers or program headers. */
+static void elf_build_id(Elf *elf, char *out, size_t outlen)
+{
+	size_t phnum = 0;
+
+	out[0] = '\0';
+	if (elf_getphdrnum(elf, &phnum))
+		return;
+	for (size_t i = 0; i < phnum && !out[0]; i++) {
+		GElf_Phdr ph;
+		Elf_Data *d;
+		GElf_Nhdr nh;
+		size_t off = 0, noff, doff;
+
+		if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_NOTE)
+			continue;
+		d = elf_getdata_rawchunk(elf, ph.p_offset, ph.p_filesz,
+					 ELF_T_NHDR);
+		while (d && (off = gelf_getnote(d, off, &nh, &noff, &doff)) > 0) {
+			if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
+			    !memcmp((char *)d->d_buf + noff, "GNU", 4)) {
+				hex(out, outlen, (unsigned char *)d->d_buf + doff,
+				    nh.n_descsz);
+				break;
+			}
+		}
+	}
+}
+
+static void find_version(const char *data, size_t len, char *out,
+			 size_t outlen)
+{
+	const char *p = memmem(data, len, VERSION_PREFIX,
+			       strlen(VERSION_PREFIX));
+	size_t n = 0;
+
+	out[0] = '\0';
+	if (!p)
+		return;
+	p += strlen(VERSION_PREFIX);
+	while (p + n < data + len && n + 1 < outlen && p[n] != '\n' &&
+	       p[n] != '\0' && p[n] != '%')
+		n++;
+	memcpy(out, p, n);
+	out[n] = '\0';
+}
+
+struct ld_error *ld_binary_identify(const char *path, const char *name,
+				    struct ld_binary_id *id)
+{
+	const char *base = strrchr(name, '/'), *t;
+	struct ld_error *err = NULL;
+	struct stat st;
+	void *data;
+	Elf *elf;
+	int fd;
+
+	memset(id, 0, sizeof(*id));
+	base = base ? base + 1 : name;
+	t = strstr(base, "qemu-system-");
+	if (t) {
+		snprintf(id->target, sizeof(id->target), "%s",
+			 t + strlen("qemu-system-"));
+		id->target[strcspn(id->target, " ")] = '\0';	/* " (deleted)" */
+	}
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ld_error_errno(errno == ENOENT ? LD_EXIT_TARGET :
+				      LD_EXIT_FAILURE, errno, "opening %s", path);
+	if (fstat(fd, &st)) {
+		err = ld_error_errno(LD_EXIT_FAILURE, errno, "stat %s", path);
+		goto out;
+	}
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF) {
+		if (elf)
+			elf_end(elf);
+		err = ld_error(LD_EXIT_TARGET, "%s is not an ELF file", path);
+		goto out;
+	}
+	{
+		GElf_Ehdr eh;
+
+		if (gelf_getehdr(elf, &eh))
+			snprintf(id->host_arch, sizeof(id->host_arch), "%s",
+				 machine_name(eh.e_machine));
+	}
+	elf_build_id(elf, id->build_id, sizeof(id->build_id));
+	elf_end(elf);
+
+	data = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (data != MAP_FAILED) {
+		find_version(data, st.st_size, id->version, sizeof(id->version));
+		munmap(data, st.st_size);
+	}
+out:
+	close(fd);
+	return err;
+}
+
+struct ld_error *ld_profile_write(const char *path,
+				  const struct ld_binary_id *id,
+				  const char *const *extra_build_ids,
+				  const struct ld_layout *layout)
+{
+	char *tmp = NULL;
+	FILE *f;
+	int fd, e;
+
+	if (ld_layout_first_missing(layout) >= 0)
+		return ld_error(LD_EXIT_DEBUGINFO, "layout incomplete: %s missing",
+				ld_field_descs[ld_layout_first_missing(layout)].key);
+	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
+		return &ld_error_nomem;
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		e = errno;
+		free(tmp);
+		return ld_error_errno(LD_EXIT_OUTPUT, e, "creating %s", path);
+	}
+	fchmod(fd, 0644);
+	f = fdopen(fd, "w");
+	if (!f) {
+		e = errno;
+		close(fd);
+		goto fail;
+	}
+	fprintf(f, "# qemu-livedump layout profile: struct layouts of one QEMU build,\n"
+		   "# taken from its DWARF (qemu-livedump --write-profile).\n");
+	fprintf(f, "%s %d\n", PROFILE_MAGIC, PROFILE_FORMAT);
+	fprintf(f, "qemu-version %s\n", id->version[0] ? id->version : "unknown");
+	fprintf(f, "target %s\n", id->target[0] ? id->target : "unknown");
+	fprintf(f, "host-arch %s\n", id->host_arch[0] ? id->host_arch : "unknown");
+	if (id->build_id[0])
+		fprintf(f, "build-id %s\n", id->build_id);
+	for (int i = 0; extra_build_ids && extra_build_ids[i]; i++)
+		fprintf(f, "build-id %s\n", extra_build_ids[i]);
+	for (int i = 0; i < LF_COUNT; i++)
+		if (layout->have[i])
+			fprintf(f, "field %s %" PRIu64 " %" PRIu64 "\n",
+				ld_field_descs[i].key, layout->offset[i],
+				layout->size[i]);
+	if (fflush(f) || ferror(f)) {
+		e = errno ? errno : EIO;
+		fclose(f);
+		goto fail;
+	}
+	if (fclose(f) || rename(tmp, path)) {
+		e = errno;
+		goto fail;
+	}
+	free(tmp);
+	return NULL;
+fail:
+	unlink(tmp);
+	free(tmp);
+	return ld_error_errno(LD_EXIT_OUTPUT, e, "writing profile %s", path);
+}
+
+static int field_by_key(const char *key)
+{
+	for (int i = 0; i < LF_COUNT; i++)
+		if (!strcmp(ld_field_descs[i].key, key))
+			return i;
+	return -1;
+}
+
+static struct ld_error *parse_line(struct ld_profile *p, char *line,
+				   bool *magic)
+{
+	char *key = line, *val = strchr(line, ' ');
+
+	if (!val)
+		return ld_error(LD_EXIT_DEBUGINFO, "malformed line '%s'", line);
+	*val++ = '\0';
+	if (!strcmp(key, PROFILE_MAGIC)) {
+		if (atoi(val) != PROFILE_FORMAT)
+			return ld_error(LD_EXIT_DEBUGINFO,
+					"profile format %s, this tool reads %d",
+					val, PROFILE_FORMAT);
+		*magic = true;
+	} else if (!*magic) {
+		return ld_error(LD_EXIT_DEBUGINFO, "not a qemu-livedump profile");
+	} else if (!strcmp(key, "qemu-version")) {
+		snprintf(p->id.version, sizeof(p->id.version), "%s", val);
+	} else if (!strcmp(key, "target")) {
+		snprintf(p->id.target, sizeof(p->id.target), "%s", val);
+	} else if (!strcmp(key, "host-arch")) {
+		snprintf(p->id.host_arch, sizeof(p->id.host_arch), "%s", val);
+	} else if (!strcmp(key, "build-id")) {
+		if (p->nbuild_ids == LD_PROFILE_MAX_BUILD_IDS)
+			return ld_error(LD_EXIT_DEBUGINFO, "too many build-ids");
+		snprintf(p->build_ids[p->nbuild_ids++], sizeof(p->build_ids[0]),
+			 "%s", val);
+	} else if (!strcmp(key, "field")) {
+		char name[128];
+		unsigned long long off, size;
+		int f;
+
+		if (sscanf(val, "%127s %llu %llu", name, &off, &size) != 3)
+			return ld_error(LD_EXIT_DEBUGINFO, "malformed field '%s'", val);
+		f = field_by_key(name);
+		if (f < 0)
+			return ld_error(LD_EXIT_DEBUGINFO,
+					"unknown field %s (profile from a newer qemu-livedump?)",
+					name);
+		if (off > MAX_FIELD_VALUE || size == 0 || size > MAX_FIELD_VALUE)
+			return ld_error(LD_EXIT_DEBUGINFO,
+					"field %s: implausible offset %llu / size %llu",
+					name, off, size);
+		p->layout.offset[f] = off;
+		p->layout.size[f] = size;
+		p->layout.have[f] = true;
+	} else {
+		return ld_error(LD_EXIT_DEBUGINFO, "unknown key '%s'", key);
+	}
+	return NULL;
+}
+
+struct ld_error *ld_profile_read(const char *path, struct ld_profile *p)
+{
+	char line[512];
+	struct ld_error *err = NULL;
+	bool magic = false;
+	unsigned int lineno = 0;
+	size_t total = 0;
+	FILE *f;
+	int missing;
+
+	memset(p, 0, sizeof(*p));
+	f = fopen(path, "re");
+	if (!f)
+		return ld_error_errno(LD_EXIT_DEBUGINFO, errno,
+				      "opening profile %s", path);
+	while (!err && fgets(line, sizeof(line), f)) {
+		size_t len = strlen(line);
+
+		lineno++;
+		total += len;
+		if (total > MAX_PROFILE_BYTES) {
+			err = ld_error(LD_EXIT_DEBUGINFO, "file too large");
+			break;
+		}
+		if (len && line[len - 1] != '\n' && !feof(f)) {
+			err = ld_error(LD_EXIT_DEBUGINFO, "line too long");
+			break;
+		}
+		line[strcspn(line, "\r\n")] = '\0';
+		if (!line[0] || line[0] == '#')
+			continue;
+		err = parse_line(p, line, &magic);
+	}
+	fclose(f);
+	if (!err && !magic)
+		err = ld_error(LD_EXIT_DEBUGINFO, "not a qemu-livedump profile");
+	if (!err && (missing = ld_layout_first_missing(&p->layout)) >= 0)
+		err = ld_error(LD_EXIT_DEBUGINFO, "field %s missing",
+			       ld_field_descs[missing].key);
+	if (err) {
+		err = ld_error_context(err, "profile %s line %u", path, lineno);
+		ld_profile_free(p);
+		return err;
+	}
+	if (p->nbuild_ids)
+		snprintf(p->id.build_id, sizeof(p->id.build_id), "%s",
+			 p->build_ids[0]);
+	p->path = strdup(path);
+	return p->path ? NULL : &ld_error_nomem;
+}
+
+static bool has_build_id(const struct ld_profile *p, const char *build_id)
+{
+	if (!build_id[0])
+		return false;
+	for (unsigned int i = 0; i < p->nbuild_ids; i++)
+		if (!strcmp(p->build_ids[i], build_id))
+			return true;
+	return false;
+}
+
+struct ld_error *ld_profile_check(const struct ld_profile *p,
+				  const struct ld_binary_id *id)
+{
+	if (strcmp(p->id.host_arch, id->host_arch))
+		return ld_error(LD_EXIT_DEBUGINFO,
+				"profile %s is for host %s, QEMU's binary is %s",
+				p->path, p->id.host_arch, id->host_arch);
+	if (id->target[0] && strcmp(p->id.target, id->target))
+		return ld_error(LD_EXIT_DEBUGINFO,
+				"profile %s is for target %s, QEMU's binary is qemu-system-%s",
+				p->path, p->id.target, id->target);
+	if (has_build_id(p, id->build_id))
+		return NULL;
+	if (strcmp(p->id.version, id->version))
+		return ld_error(LD_EXIT_DEBUGINFO,
+				"profile %s is for QEMU %s, the binary is QEMU %s (build-id %s)",
+				p->path, p->id.version,
+				id->version[0] ? id->version : "of unknown version",
+				id->build_id[0] ? id->build_id : "none");
+	return NULL;
+}
+
+/* Call fn on every profile in every directory until it returns true. */
+static bool for_each_profile(bool (*fn)(struct ld_profile *, void *), void *ctx)
+{
+	for (const char *const *dir = ld_profile_dirs(); *dir; dir++) {
+		DIR *d = opendir(*dir);
+		struct dirent *e;
+
+		if (!d)
+			continue;
+		while ((e = readdir(d))) {
+			struct ld_profile p;
+			char *path = NULL;
+			size_t len = strlen(e->d_name);
+			struct ld_error *err;
+			bool stop;
+
+			if (len < 8 || strcmp(e->d_name + len - 8, ".profile"))
+				continue;
+			if (asprintf(&path, "%s/%s", *dir, e->d_name) < 0)
+				continue;
+			err = ld_profile_read(path, &p);
+			free(path);
+			if (err) {
+				ld_error_free(err);
+				continue;
+			}
+			stop = fn(&p, ctx);
+			if (!stop)
+				ld_profile_free(&p);
+			else {
+				*(struct ld_profile *)ctx = p;
+				closedir(d);
+				return true;
+			}
+		}
+		closedir(d);
+	}
+	return false;
+}
+
+struct find_ctx {
+	struct ld_profile result;	/* first: for_each_profile fills it */
+	const struct ld_binary_id *id;
+	bool by_version;
+};
+
+static bool match(struct ld_profile *p, void *ctx)
+{
+	struct find_ctx *fc = ctx;
+
+	if (!fc->by_version)
+		return has_build_id(p, fc->id->build_id) &&
+		       !strcmp(p->id.host_arch, fc->id->host_arch);
+	return fc->id->version[0] && !ld_profile_check(p, fc->id);
+}
+
+struct ld_error *ld_profile_find(const struct ld_binary_id *id,
+				 struct ld_profile *p, const char **how)
+{
+	struct find_ctx fc = { .id = id };
+
+	if (for_each_profile(match, &fc)) {
+		*p = fc.result;
+		*how = "build-id";
+		return NULL;
+	}
+	fc.by_version = true;
+	if (for_each_profile(match, &fc)) {
+		*p = fc.result;
+		*how = "version";
+		return NULL;
+	}
+	return ld_error(LD_EXIT_DEBUGINFO,
+			"no DWARF debug info for QEMU's binary and no layout profile fits it (QEMU %s, qemu-system-%s, host %s, build-id %s; searched %s and %s): "
+			"install its debug symbols, pass --debuginfo or --profile, or make a profile with --write-profile from a debug build of the same version",
+			id->version[0] ? id->version : "of unknown version",
+			id->target[0] ? id->target : "?", id->host_arch,
+			id->build_id[0] ? id->build_id : "none",
+			ld_profile_dirs()[0], ld_profile_dirs()[1]);
+}
+
+static bool print_one(struct ld_profile *p, void *ctx)
+{
+	FILE *f = *(FILE **)((char *)ctx + sizeof(struct ld_profile));
+
+	fprintf(f, "%s\n  QEMU %s, qemu-system-%s, host %s, %u build-id(s)%s%s\n",
+		p->path, p->id.version, p->id.target, p->id.host_arch,
+		p->nbuild_ids, p->nbuild_ids ? ": " : "",
+		p->nbuild_ids ? p->build_ids[0] : "");
+	for (unsigned int i = 1; i < p->nbuild_ids; i++)
+		fprintf(f, "    %s\n", p->build_ids[i]);
+	return false;
+}
+
+struct ld_error *ld_profile_list(FILE *f)
+{
+	struct {
+		struct ld_profile unused;
+		FILE *f;
+	} ctx = { .f = f };
+
+	fprintf(f, "Profile directories:");
+	for (const char *const *dir = ld_profile_dirs(); *dir; dir++)
+		fprintf(f, " %s", *dir);
+	fputc('\n', f);
+	for_each_profile(print_one, &ctx);
+	return NULL;
+}
+
+void ld_profile_free(struct ld_profile *p)
+{
+	free(p->path);
+	memset(p, 0, sizeof(*p));
+}

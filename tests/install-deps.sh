@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Install everything building and testing qemu-livedump needs on Debian 12,
+# and enable deb-src (the debug QEMU build uses `apt-get source qemu`).
+set -euo pipefail
+
+[ "$(id -u)" = 0 ] || { echo "install-deps: run as root (apt-get)" >&2; exit 1; }
+export DEBIAN_FRONTEND=noninteractive
+
+sources=/etc/apt/sources.list.d/debian.sources
+if [ -f "$sources" ] && ! grep -q '^Types:.*deb-src' "$sources"; then
+	sed -i 's/^Types: deb$/Types: deb deb-src/' "$sources"
+fi
+if [ -f /etc/apt/sources.list ] && grep -q '^deb ' /etc/apt/sources.list &&
+   ! grep -q '^deb-src ' /etc/apt/sources.list; then
+	sed -n 's/^deb \(.*\)/deb-src \1/p' /etc/apt/sources.list >/etc/apt/sources.list.d/qld-src.list
+fi
+
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends \
+	build-essential autoconf automake libtool pkg-config \
+	libdw-dev libelf-dev libunwind-dev libcriterion-dev \
+	binutils elfutils python3 file \
+	qemu-system-x86 qemu-system-arm qemu-utils ipxe-qemu seabios \
+	gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu \
+	dpkg-dev ninja-build meson libglib2.0-dev libpixman-1-dev python3-venv \
+	flex bison libfdt-dev zlib1g-dev >/dev/null
