@@ -58,6 +58,9 @@ struct ld_error *ld_profile_write(const char *path,
 /* Read and check a profile (all required fields present, sizes sane). */
 struct ld_error *ld_profile_read(const char *path, struct ld_profile *p);
 
+/* Same QEMU version number, ignoring the package suffix. */
+bool ld_same_qemu_version(const char *a, const char *b);
+
 /* Refuse a profile that does not fit the binary, naming what differs. */
 struct ld_error *ld_profile_check(const struct ld_profile *p,
 				  const struct ld_binary_id *id);

@@ -478,7 +478,7 @@ static int write_profile(const struct options *o)
 		err = ld_binary_identify(o->binary, o->binary, &id);
 	for (unsigned int i = 0; !err && i < o->nfor_binary; i++) {
 		err = ld_binary_identify(o->for_binary[i], o->for_binary[i], &other);
-		if (!err && (strcmp(other.version, id.version) ||
+		if (!err && (!ld_same_qemu_version(other.version, id.version) ||
 			     strcmp(other.target, id.target) ||
 			     strcmp(other.host_arch, id.host_arch)))
 			err = ld_error(LD_EXIT_DEBUGINFO,

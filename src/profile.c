@@ -333,6 +333,18 @@ static bool has_build_id(const struct ld_profile *p, const char *build_id)
 	return false;
 }
 
+/*
+ * Versions match on QEMU's own version number ("7.2.22"); the package
+ * suffix ("(Debian 1:7.2+dfsg-7+deb12u18+b3)") differs between a local
+ * debug build and a binNMU of the same source without changing layouts.
+ */
+bool ld_same_qemu_version(const char *a, const char *b)
+{
+	size_t la = strcspn(a, " "), lb = strcspn(b, " ");
+
+	return la && la == lb && !memcmp(a, b, la);
+}
+
 struct ld_error *ld_profile_check(const struct ld_profile *p,
 				  const struct ld_binary_id *id)
 {
@@ -346,7 +358,7 @@ struct ld_error *ld_profile_check(const struct ld_profile *p,
 				p->path, p->id.target, id->target);
 	if (has_build_id(p, id->build_id))
 		return NULL;
-	if (strcmp(p->id.version, id->version))
+	if (!ld_same_qemu_version(p->id.version, id->version))
 		return ld_error(LD_EXIT_DEBUGINFO,
 				"profile %s is for QEMU %s, the binary is QEMU %s (build-id %s)",
 				p->path, p->id.version,
