@@ -1,3 +1,612 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* proc.c - PLACEHOLDER: being written. */
+/* proc.c - freeze and release the target's threads, read its memory. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "proc.h"
+
+/* Bounds: a sane QEMU has tens of threads and settles in a few passes. */
+#define MAX_THREADS	65536
+#define MAX_PASSES	100
+#define STOP_DEADLINE_NS	(2ull * 1000 * 1000 * 1000)
+#define SPIN_NS		(1ull * 1000 * 1000)
+
+/*
+ * Seized threads, for ld_proc_release_all_async() and for the per-thread
+ * state the public struct has no room for.  Index i matches proc->tids[i].
+ * Only one process can be frozen at a time; that is all the tool needs.
+ * A slot is written before its thread is seized so that a signal arriving
+ * in between still releases it.
+ */
+struct tid_slot {
+	volatile pid_t tid;
+	volatile int sig;	/* signal to re-inject on detach */
+	volatile sig_atomic_t stopped;
+};
+
+static struct tid_slot slots[MAX_THREADS];
+static volatile sig_atomic_t nslots;
+static struct ld_proc *owner;	/* proc whose threads are in slots */
+
+uint64_t ld_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Why ptrace/process_vm_readv said EPERM, with what we can tell. */
+static struct ld_error *permission_error(pid_t pid, int errnum,
+					 const char *what)
+{
+	char scope[32] = "";
+	char note[64] = "";
+	FILE *f = fopen("/proc/sys/kernel/yama/ptrace_scope", "re");
+
+	if (f) {
+		if (fgets(scope, sizeof(scope), f)) {
+			scope[strcspn(scope, "\n")] = '\0';
+			snprintf(note, sizeof(note), " (currently %s)", scope);
+		}
+		fclose(f);
+	}
+	return ld_error(LD_EXIT_PERMISSION,
+			"%s pid %d: %s; reading another process needs the same uid and kernel.yama.ptrace_scope <= 1%s with the target not protected (setuid, non-dumpable), or CAP_SYS_PTRACE (e.g. run as root)",
+			what, (int)pid, strerror(errnum), note);
+}
+
+/* State letter of /proc/PID/task/TID/stat (or /proc/PID/stat), 0 if gone. */
+static char task_state(pid_t pid, pid_t tid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	if (tid > 0)
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/stat",
+			 (int)pid, (int)tid);
+	else
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* comm may hold spaces and parentheses: the state follows the last ')' */
+	p = strrchr(buf, ')');
+	if (!p || p[1] != ' ' || !p[2])
+		return 0;
+	return p[2];
+}
+
+/* Tgid from /proc/PID/status, or -1. */
+static pid_t status_tgid(pid_t pid)
+{
+	char path[64], line[256];
+	pid_t tgid = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		int v;
+
+		if (sscanf(line, "Tgid: %d", &v) == 1) {
+			tgid = v;
+			break;
+		}
+	}
+	fclose(f);
+	return tgid;
+}
+
+static int count_tasks(pid_t pid)
+{
+	char path[64];
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while ((de = readdir(d)) && n < MAX_THREADS)
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+/*
+ * Probe that process_vm_readv works: read a few bytes at the start of a
+ * readable mapping.  Special mappings ([vvar], [vsyscall]) may refuse
+ * reads, so try a handful.
+ */
+static struct ld_error *probe_read(pid_t pid)
+{
+	char path[64], line[512];
+	int tries = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	f = fopen(path, "re");
+	if (!f) {
+		int e = errno;
+
+		if (e == ENOENT || e == ESRCH)
+			return ld_error(LD_EXIT_TARGET, "no process with pid %d",
+					(int)pid);
+		if (e == EACCES || e == EPERM)
+			return permission_error(pid, e, "reading the memory map of");
+		return ld_error_errno(LD_EXIT_TARGET, e, "opening %s", path);
+	}
+	while (fgets(line, sizeof(line), f) && tries < 16) {
+		unsigned long long start, end;
+		char perms[8];
+		unsigned char buf[8];
+		struct iovec local = { buf, sizeof(buf) };
+		struct iovec remote;
+		ssize_t n;
+
+		if (sscanf(line, "%llx-%llx %7s", &start, &end, perms) != 3)
+			continue;
+		if (perms[0] != 'r' || strstr(line, "[vvar") ||
+		    strstr(line, "[vsyscall]") || end - start < sizeof(buf))
+			continue;
+		tries++;
+		remote.iov_base = (void *)(uintptr_t)start;
+		remote.iov_len = sizeof(buf);
+		n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+		if (n > 0) {
+			fclose(f);
+			return NULL;
+		}
+		if (n < 0 && errno == EPERM) {
+			fclose(f);
+			return permission_error(pid, EPERM,
+						"process_vm_readv on");
+		}
+		if (n < 0 && errno == ESRCH) {
+			fclose(f);
+			return ld_error(LD_EXIT_TARGET, "process %d exited",
+					(int)pid);
+		}
+	}
+	fclose(f);
+	return ld_error(LD_EXIT_TARGET,
+			"pid %d: no readable mapping found to probe process_vm_readv",
+			(int)pid);
+}
+
+struct ld_error *ld_proc_open(struct ld_proc *proc, pid_t pid)
+{
+	char path[64];
+	struct stat st;
+	pid_t tgid;
+	char state;
+
+	memset(proc, 0, sizeof(*proc));
+	proc->pid = pid;
+	if (pid <= 0)
+		return ld_error(LD_EXIT_TARGET, "invalid pid %d", (int)pid);
+	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+	if (stat(path, &st) < 0)
+		return ld_error(LD_EXIT_TARGET, "no process with pid %d",
+				(int)pid);
+	if (pid == getpid())
+		return ld_error(LD_EXIT_TARGET,
+				"pid %d is this tool itself", (int)pid);
+	/* /proc/TID exists for threads too, hidden; ptrace wants the process */
+	tgid = status_tgid(pid);
+	if (tgid < 0)
+		return ld_error(LD_EXIT_TARGET, "no process with pid %d",
+				(int)pid);
+	if (tgid != pid)
+		return ld_error(LD_EXIT_TARGET,
+				"pid %d is a thread of process %d; give the process id",
+				(int)pid, (int)tgid);
+	if (tgid == getpid())
+		return ld_error(LD_EXIT_TARGET,
+				"pid %d is this tool itself", (int)pid);
+	state = task_state(pid, 0);
+	if (state == 0)
+		return ld_error(LD_EXIT_TARGET, "no process with pid %d",
+				(int)pid);
+	/* a leader that called pthread_exit shows Z while its threads live */
+	if ((state == 'Z' || state == 'X') && count_tasks(pid) <= 1)
+		return ld_error(LD_EXIT_TARGET, "process %d is a zombie",
+				(int)pid);
+	return probe_read(pid);
+}
+
+/*
+ * Release one seized thread.  ESRCH means gone or not stopped; only
+ * syscalls, as this also runs in signal handlers.
+ */
+static long detach_slot(size_t i)
+{
+	pid_t tid = slots[i].tid;
+	long r = 0;
+
+	if (tid > 0)
+		r = ptrace(PTRACE_DETACH, tid, NULL,
+			   (void *)(uintptr_t)slots[i].sig);
+	slots[i].tid = 0;
+	return r;
+}
+
+void ld_proc_release_all_async(void)
+{
+	sig_atomic_t n = nslots;
+	sig_atomic_t i;
+
+	/* only syscalls here: this runs inside signal handlers */
+	if (n > MAX_THREADS)
+		n = MAX_THREADS;
+	for (i = 0; i < n; i++)
+		detach_slot((size_t)i);
+	nslots = 0;
+}
+
+static bool proc_has_tid(const struct ld_proc *proc, pid_t tid)
+{
+	size_t i;
+
+	for (i = 0; i < proc->ntids; i++)
+		if (proc->tids[i] == tid)
+			return true;
+	return false;
+}
+
+static struct ld_error *add_tid(struct ld_proc *proc, pid_t tid)
+{
+	if (proc->ntids >= MAX_THREADS)
+		return ld_error(LD_EXIT_TARGET,
+				"process %d has more than %d threads",
+				(int)proc->pid, MAX_THREADS);
+	if (proc->ntids == proc->cap) {
+		size_t cap = proc->cap ? proc->cap * 2 : 64;
+		pid_t *t = realloc(proc->tids, cap * sizeof(*t));
+
+		if (!t)
+			return &ld_error_nomem;
+		proc->tids = t;
+		proc->cap = cap;
+	}
+	proc->tids[proc->ntids++] = tid;
+	return NULL;
+}
+
+/* Forget thread i (it exited): swap the last one into its place. */
+static void drop_tid(struct ld_proc *proc, size_t i)
+{
+	size_t last = proc->ntids - 1;
+
+	proc->tids[i] = proc->tids[last];
+	slots[i].tid = slots[last].tid;
+	slots[i].sig = slots[last].sig;
+	slots[i].stopped = slots[last].stopped;
+	slots[last].tid = 0;
+	proc->ntids = last;
+	nslots = (sig_atomic_t)last;
+}
+
+/*
+ * Seize and interrupt every thread listed in /proc/PID/task that we do not
+ * hold yet.  *fresh counts those new ones, *retry those that said EPERM
+ * while we already hold others (a thread in the middle of exiting).
+ */
+static struct ld_error *seize_new(struct ld_proc *proc, size_t *fresh,
+				  size_t *retry)
+{
+	char path[64];
+	struct dirent *de;
+	size_t seen = 0;
+	DIR *d;
+
+	*fresh = 0;
+	*retry = 0;
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)proc->pid);
+	d = opendir(path);
+	if (!d)
+		return ld_error_errno(LD_EXIT_TARGET, errno,
+				      "listing threads of pid %d",
+				      (int)proc->pid);
+	while ((de = readdir(d))) {
+		struct ld_error *err;
+		char *end;
+		long v;
+		pid_t tid;
+		size_t i;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (++seen > MAX_THREADS) {
+			closedir(d);
+			return ld_error(LD_EXIT_TARGET,
+					"process %d has more than %d threads",
+					(int)proc->pid, MAX_THREADS);
+		}
+		errno = 0;
+		v = strtol(de->d_name, &end, 10);
+		if (errno || *end || v <= 0 || v > INT32_MAX)
+			continue;
+		tid = (pid_t)v;
+		if (proc_has_tid(proc, tid))
+			continue;
+		err = add_tid(proc, tid);
+		if (err) {
+			closedir(d);
+			return err;
+		}
+		i = proc->ntids - 1;
+		slots[i].sig = 0;
+		slots[i].stopped = 0;
+		slots[i].tid = tid;
+		nslots = (sig_atomic_t)proc->ntids;
+		if (ptrace(PTRACE_SEIZE, tid, NULL, NULL) < 0) {
+			int e = errno;
+			char st;
+
+			drop_tid(proc, i);
+			if (e == ESRCH)
+				continue;	/* exited meanwhile */
+			st = task_state(proc->pid, tid);
+			if (st == 0 || st == 'Z' || st == 'X')
+				continue;	/* exiting */
+			if (e == EPERM && proc->ntids > 0) {
+				/* we hold its siblings: it is exiting */
+				(*retry)++;
+				continue;
+			}
+			closedir(d);
+			if (e == EPERM)
+				return permission_error(proc->pid, e,
+							"ptrace(PTRACE_SEIZE) of");
+			return ld_error_errno(LD_EXIT_TARGET, e,
+					      "ptrace(PTRACE_SEIZE) of thread %d of pid %d",
+					      (int)tid, (int)proc->pid);
+		}
+		if (ptrace(PTRACE_INTERRUPT, tid, NULL, NULL) < 0 &&
+		    errno != ESRCH) {
+			int e = errno;
+
+			closedir(d);
+			return ld_error_errno(LD_EXIT_TARGET, e,
+					      "ptrace(PTRACE_INTERRUPT) of thread %d",
+					      (int)tid);
+		}
+		(*fresh)++;
+	}
+	closedir(d);
+	return NULL;
+}
+
+/*
+ * Collect the stop of every seized thread, bounded by a deadline so that a
+ * thread stuck in uninterruptible sleep cannot hang us.
+ */
+static struct ld_error *wait_stops(struct ld_proc *proc, uint64_t deadline)
+{
+	uint64_t spin_until = ld_now_ns() + SPIN_NS;
+
+	for (;;) {
+		size_t pending = 0, i = 0;
+		uint64_t now;
+
+		while (i < proc->ntids) {
+			int status;
+			pid_t r;
+
+			if (slots[i].stopped) {
+				i++;
+				continue;
+			}
+			r = waitpid(proc->tids[i], &status, __WALL | WNOHANG);
+			if (r == 0) {
+				pending++;
+				i++;
+				continue;
+			}
+			if (r < 0) {
+				if (errno == EINTR)
+					continue;
+				/* ECHILD: not ours any more, i.e. gone */
+				drop_tid(proc, i);
+				continue;
+			}
+			if (WIFEXITED(status) || WIFSIGNALED(status)) {
+				drop_tid(proc, i);
+				continue;
+			}
+			if (!WIFSTOPPED(status)) {
+				pending++;
+				i++;
+				continue;
+			}
+			/*
+			 * Anything but our event stop is a signal-delivery
+			 * stop: the signal is taken from the thread and must
+			 * be given back on detach.
+			 */
+			if ((status >> 16) != PTRACE_EVENT_STOP)
+				slots[i].sig = WSTOPSIG(status);
+			slots[i].stopped = 1;
+			i++;
+		}
+		if (!pending)
+			return NULL;
+		now = ld_now_ns();
+		if (now >= deadline)
+			break;
+		if (now < spin_until) {
+			sched_yield();
+		} else {
+			struct timespec ts = { 0, 50 * 1000 };
+
+			nanosleep(&ts, NULL);
+		}
+	}
+	for (size_t i = 0; i < proc->ntids; i++)
+		if (!slots[i].stopped)
+			return ld_error(LD_EXIT_TARGET,
+					"thread %d of pid %d did not stop within %llu ms (blocked in an uninterruptible kernel wait?)",
+					(int)proc->tids[i], (int)proc->pid,
+					STOP_DEADLINE_NS / 1000000);
+	return NULL;
+}
+
+struct ld_error *ld_proc_freeze(struct ld_proc *proc)
+{
+	uint64_t deadline = ld_now_ns() + STOP_DEADLINE_NS;
+	struct ld_error *err = NULL;
+	int pass;
+
+	if (proc->frozen)
+		return NULL;
+	if (owner && owner != proc && nslots > 0)
+		return ld_error(LD_EXIT_FAILURE,
+				"another process (%d) is already frozen",
+				(int)owner->pid);
+	owner = proc;
+	proc->ntids = 0;
+	nslots = 0;
+	/*
+	 * Threads seized but not yet stopped may still clone: only a listing
+	 * taken after every known thread has stopped can be trusted to be
+	 * complete.
+	 */
+	for (pass = 0; pass < MAX_PASSES; pass++) {
+		size_t fresh, retry;
+
+		err = seize_new(proc, &fresh, &retry);
+		if (err)
+			break;
+		err = wait_stops(proc, deadline);
+		if (err)
+			break;
+		if (!fresh && !retry)
+			break;
+		if (!fresh && retry) {
+			struct timespec ts = { 0, 100 * 1000 };
+
+			nanosleep(&ts, NULL);
+		}
+	}
+	if (!err && pass == MAX_PASSES)
+		err = ld_error(LD_EXIT_TARGET,
+			       "threads of pid %d kept appearing after %d passes",
+			       (int)proc->pid, MAX_PASSES);
+	if (!err && proc->ntids == 0)
+		err = ld_error(LD_EXIT_TARGET, "process %d exited",
+			       (int)proc->pid);
+	proc->frozen_at_ns = ld_now_ns();
+	proc->frozen = true;
+	if (err) {
+		/*
+		 * Threads interrupted but not yet stopped cannot be detached;
+		 * give them a moment to stop so that they can be released.
+		 */
+		ld_error_free(wait_stops(proc, ld_now_ns() + 100000000ull));
+		ld_proc_thaw(proc);
+		return ld_error_context(err, "freezing pid %d",
+					(int)proc->pid);
+	}
+	return NULL;
+}
+
+void ld_proc_thaw(struct ld_proc *proc)
+{
+	size_t i;
+
+	if (!proc->frozen)
+		return;
+	for (i = 0; i < proc->ntids && i < MAX_THREADS; i++) {
+		/* a late stop can still be collected and released */
+		if (!slots[i].stopped && slots[i].tid > 0) {
+			int status;
+
+			if (waitpid(slots[i].tid, &status,
+				    __WALL | WNOHANG) > 0 &&
+			    WIFSTOPPED(status) &&
+			    (status >> 16) != PTRACE_EVENT_STOP)
+				slots[i].sig = WSTOPSIG(status);
+		}
+		/* a thread killed while stopped waits for us to reap it */
+		if (detach_slot(i) < 0 && errno == ESRCH) {
+			int status;
+
+			waitpid(proc->tids[i], &status, __WALL | WNOHANG);
+		}
+	}
+	nslots = 0;
+	owner = NULL;
+	proc->ntids = 0;
+	proc->freeze_ns += ld_now_ns() - proc->frozen_at_ns;
+	proc->frozen = false;
+}
+
+void ld_proc_close(struct ld_proc *proc)
+{
+	ld_proc_thaw(proc);
+	free(proc->tids);
+	proc->tids = NULL;
+	proc->ntids = 0;
+	proc->cap = 0;
+}
+
+struct ld_error *ld_proc_read(pid_t pid, uint64_t addr, void *buf, size_t len)
+{
+	size_t done = 0;
+
+	if (addr + len < addr)
+		return ld_error(LD_EXIT_COPY,
+				"reading 0x%" PRIx64 " (%zu bytes) in pid %d: range wraps around",
+				addr, len, (int)pid);
+	while (done < len) {
+		struct iovec local = { (char *)buf + done, len - done };
+		struct iovec remote = {
+			(void *)(uintptr_t)(addr + done), len - done
+		};
+		ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+		int e = errno;
+		enum ld_exit code = LD_EXIT_COPY;
+
+		if (n > 0) {
+			done += (size_t)n;
+			continue;
+		}
+		if (n == 0)
+			e = EFAULT;	/* no progress: the page is not there */
+		if (e == EINTR)
+			continue;
+		if (e == EPERM)
+			code = LD_EXIT_PERMISSION;
+		else if (e == ESRCH)
+			code = LD_EXIT_TARGET;
+		return ld_error_errno(code, e,
+				      "reading 0x%" PRIx64 " (%zu bytes) in pid %d",
+				      addr, len, (int)pid);
+	}
+	return NULL;
+}
