@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Build the test guest payloads into OUTDIR:
+#   payload-aarch64.elf  (aarch64 virt, -kernel ELF64)
+#   payload-x86_64.elf   (multiboot v1 ELF32, switches to long mode)
+# Needs only gcc/binutils for the host (x86_64) and aarch64-linux-gnu-*.
+set -euo pipefail
+
+if [ $# -ne 1 ]; then
+	echo "usage: $0 OUTDIR" >&2
+	exit 2
+fi
+src=$(cd "$(dirname "$0")" && pwd)
+out=$1
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+cflags="-O2 -ffreestanding -nostdlib -fno-builtin -fno-pic -fno-pie
+	-fno-stack-protector -fno-asynchronous-unwind-tables
+	-fno-tree-loop-distribute-patterns -mgeneral-regs-only
+	-Wall -Wextra -Werror"
+
+# aarch64: plain ELF64 loaded at 0x40200000.
+A=aarch64-linux-gnu-
+for f in aarch64/start.S aarch64/main.c stamp.c; do
+	"${A}gcc" $cflags -mstrict-align -c "$src/$f" \
+		-o "$tmp/a64-$(basename "${f%.*}").o"
+done
+"${A}ld" -nostdlib -static -z max-page-size=0x1000 -z noexecstack \
+	--no-warn-rwx-segments \
+	-T "$src/aarch64/link.ld" -o "$tmp/payload-aarch64.elf" "$tmp"/a64-*.o
+mv "$tmp/payload-aarch64.elf" "$out/payload-aarch64.elf"
+
+# x86_64: 64-bit code, converted to ELF32 because QEMU's multiboot loader
+# refuses EM_X86_64 images (hw/i386/multiboot.c).
+for f in x86_64/start.S x86_64/main.c stamp.c; do
+	gcc -m64 $cflags -mno-red-zone -mcmodel=small -c "$src/$f" \
+		-o "$tmp/x86-$(basename "${f%.*}").o"
+done
+ld -m elf_x86_64 -nostdlib -static -z max-page-size=0x1000 \
+	-z noexecstack -T "$src/x86_64/link.ld" -o "$tmp/payload-x86_64.64" \
+	"$tmp"/x86-*.o
+objcopy -O elf32-i386 "$tmp/payload-x86_64.64" "$tmp/payload-x86_64.elf"
+mv "$tmp/payload-x86_64.elf" "$out/payload-x86_64.elf"
+echo "built $out/payload-aarch64.elf $out/payload-x86_64.elf"
