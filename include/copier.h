@@ -30,6 +30,14 @@ struct ld_copy_opts {
 	size_t batch_bytes;	/* bytes per process_vm_readv (default 4 MiB) */
 	bool sparse;		/* leave zero pages as holes (seekable only) */
 	volatile sig_atomic_t *stop;	/* set by a signal handler: abort */
+	/*
+	 * Called with every piece of guest RAM read, before it is written,
+	 * in gpa order within a block (whole pages when sizes allow).  Lets
+	 * the caller look for things in guest RAM (the kernel's VMCOREINFO
+	 * note) without a second pass.  May be NULL.
+	 */
+	void (*inspect)(void *ctx, uint64_t gpa, const void *data, size_t len);
+	void *inspect_ctx;
 };
 
 /*

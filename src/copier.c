@@ -260,6 +260,9 @@ struct ld_error *ld_copy_blocks(pid_t pid, const struct ld_memmap *map,
 			}
 			err = read_batch(pid, b->host + pos, buf, n, riov,
 					 max_iov, &st->read_calls);
+			if (!err && opts && opts->inspect)
+				opts->inspect(opts->inspect_ctx, b->gpa + pos,
+					      buf, n);
 			if (!err && sparse) {
 				err = write_sparse(fd, buf, n,
 						   offsets[i] + pos, st);
