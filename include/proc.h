@@ -51,6 +51,14 @@ void ld_proc_close(struct ld_proc *proc);
  */
 struct ld_error *ld_proc_read(pid_t pid, uint64_t addr, void *buf, size_t len);
 
+/*
+ * Read head_len bytes at each of n addresses (n <= 1024) into heads (n *
+ * head_len bytes), in as few process_vm_readv calls as faults allow.
+ * ok[i] says whether head i was read.  Returns how many were read.
+ */
+size_t ld_proc_read_heads(pid_t pid, const uint64_t *addrs, size_t n,
+			  size_t head_len, void *heads, bool *ok);
+
 /* Monotonic clock in nanoseconds. */
 uint64_t ld_now_ns(void);
 

@@ -20,7 +20,7 @@ struct ld_report {
 	const char *arch;
 	const char *output;
 	const char *freeze_mode;	/* "meta" or "full" */
-	const char *layout_source;	/* "dwarf" or "profile:<path>" */
+	char *layout_source;		/* "dwarf" or "profile <path> (...)" */
 	const char *accel;		/* "kvm", "tcg" or "unknown" */
 	uint64_t threads;		/* QEMU threads frozen */
 	uint64_t freeze_us;		/* how long the VM was stopped */
@@ -33,17 +33,24 @@ struct ld_report {
 	uint64_t skipped_ram_device;	/* regions left out, as QEMU does */
 	uint64_t skipped_nonvolatile;
 	bool vmcoreinfo;
-	const char *vmcoreinfo_source;
+	char *vmcoreinfo_source;
 	double duration_s;		/* whole run */
 	double copy_s;
-	const char *warnings[LD_REPORT_MAX_WARNINGS];
+	char *warnings[LD_REPORT_MAX_WARNINGS];
 	unsigned int nwarnings;
 	const char *error;		/* set when the run failed */
 	int exit_code;
 };
 
-/* Record a warning (the string must outlive the report). */
-void ld_report_warn(struct ld_report *r, const char *msg);
+/* Record a warning (copied). */
+void ld_report_warn(struct ld_report *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Replace an owned string field with a copy of value (NULL clears it). */
+void ld_report_set(char **field, const char *value);
+
+/* Free what the report owns. */
+void ld_report_free(struct ld_report *r);
 
 /* Human summary, a few lines. */
 void ld_report_print_summary(const struct ld_report *r, FILE *f);

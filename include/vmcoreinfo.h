@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "arch.h"
 #include "error.h"
@@ -19,6 +20,13 @@
 #include "memmap.h"
 
 #define LD_VMCOREINFO_MAX (1u << 20)
+/*
+ * Note capacity kept free in the vmcore for a note found during the copy:
+ * Linux's note holds at most one guest page of text (VMCOREINFO_BYTES).
+ */
+#define LD_VMCOREINFO_RESERVE_DESC (64u * 1024)
+/* Distinct notes remembered while scanning. */
+#define LD_VMCOREINFO_MAX_CANDIDATES 8
 
 struct ld_vmcoreinfo {
 	bool present;
@@ -47,6 +55,35 @@ struct ld_error *ld_vmcoreinfo_from_device(const struct ld_layout *layout,
  */
 bool ld_vmcoreinfo_parse(const void *note, size_t len, bool big_endian,
 			 struct ld_vmcoreinfo *out, char **why);
+
+/*
+ * Finding the kernel's own note in guest RAM, for guests without the
+ * device.  Linux allocates its VMCOREINFO note page-aligned, so only the
+ * start of each 4 KiB page is looked at.  The scan is fed the guest RAM the
+ * copier streams (ld_vmcoreinfo_scan_inspect has the copier's inspect
+ * signature), or, when the output is a pipe and the notes must be known
+ * before the RAM is written, the heads of every page (prescan).
+ *
+ * The rule: every valid note found is remembered; if all of them have the
+ * same text, it is used; if they differ (a stale note of a previous kernel,
+ * say), none is used and a warning lists them.
+ */
+struct ld_vmcoreinfo_scan;
+
+struct ld_vmcoreinfo_scan *ld_vmcoreinfo_scan_new(bool big_endian);
+void ld_vmcoreinfo_scan_inspect(void *scan, uint64_t gpa, const void *data,
+				size_t len);
+/* Look at every page of map through rd (bodies) and head_reader (heads). */
+typedef size_t (*ld_head_reader)(void *ctx, const uint64_t *addrs, size_t n,
+				 size_t head_len, void *heads, bool *ok);
+struct ld_error *ld_vmcoreinfo_prescan(struct ld_vmcoreinfo_scan *scan,
+				       const struct ld_memmap *map,
+				       const struct ld_reader *rd,
+				       ld_head_reader read_heads, void *ctx);
+/* The note chosen by the rule (present = false if none); *warning if any. */
+void ld_vmcoreinfo_scan_result(struct ld_vmcoreinfo_scan *scan,
+			       struct ld_vmcoreinfo *out, char **warning);
+void ld_vmcoreinfo_scan_free(struct ld_vmcoreinfo_scan *scan);
 
 void ld_vmcoreinfo_free(struct ld_vmcoreinfo *vmci);
 

@@ -323,13 +323,14 @@ static struct ld_error *read_snapshot(const struct options *o,
 
 static struct ld_error *build_elf(const struct options *o,
 				  const struct snapshot *snap,
-				  struct ld_elf **out)
+				  size_t reserve_notes, struct ld_elf **out)
 {
 	struct ld_elf *elf = ld_elf_new(o->arch);
 	struct ld_error *err;
 
 	if (!elf)
 		return &ld_error_nomem;
+	ld_elf_reserve_notes(elf, reserve_notes);
 	err = ld_cpus_add_notes(o->arch, &snap->cpus, elf);
 	if (!err && snap->vmcoreinfo.present)
 		err = ld_elf_add_note(elf, "VMCOREINFO", snap->vmcoreinfo.type,
@@ -348,23 +349,107 @@ static struct ld_error *build_elf(const struct options *o,
 	return NULL;
 }
 
+static size_t proc_heads(void *ctx, const uint64_t *addrs, size_t n,
+			 size_t head_len, void *heads, bool *ok)
+{
+	const struct ld_proc *proc = ctx;
+
+	return ld_proc_read_heads(proc->pid, addrs, n, head_len, heads, ok);
+}
+
+/*
+ * Without the vmcoreinfo device, the kernel's own note is looked for in
+ * guest RAM: during the copy when the output can be rewritten afterwards
+ * (room for it is kept in the note area), or before the headers by
+ * looking at the head of every page when the output is a pipe.
+ */
+static struct ld_error *prescan_vmcoreinfo(const struct options *o,
+					   struct ld_proc *proc,
+					   struct snapshot *snap,
+					   struct ld_vmcoreinfo_scan *scan)
+{
+	struct ld_reader rd = { .read = proc_reader, .ctx = proc };
+	struct ld_error *err;
+
+	(void)o;
+	err = ld_vmcoreinfo_prescan(scan, &snap->map, &rd, proc_heads, proc);
+	if (!err)
+		ld_vmcoreinfo_scan_result(scan, &snap->vmcoreinfo,
+					  &snap->vmcoreinfo_warning);
+	return err;
+}
+
+static struct ld_error *add_found_vmcoreinfo(const struct options *o,
+					     struct ld_elf *elf,
+					     struct ld_output *out,
+					     struct snapshot *snap,
+					     struct ld_vmcoreinfo_scan *scan)
+{
+	const void *head;
+	size_t head_len;
+	struct ld_error *err;
+
+	ld_vmcoreinfo_scan_result(scan, &snap->vmcoreinfo,
+				  &snap->vmcoreinfo_warning);
+	if (!snap->vmcoreinfo.present)
+		return NULL;
+	err = ld_elf_add_note(elf, "VMCOREINFO", snap->vmcoreinfo.type,
+			      snap->vmcoreinfo.desc, snap->vmcoreinfo.descsz);
+	if (err) {
+		/* Too large for the room kept: say so, keep the dump. */
+		ld_vmcoreinfo_free(&snap->vmcoreinfo);
+		if (asprintf(&snap->vmcoreinfo_warning,
+			     "VMCOREINFO note found in guest RAM but not included: %s",
+			     err->message) < 0)
+			snap->vmcoreinfo_warning = NULL;
+		ld_error_free(err);
+		return NULL;
+	}
+	err = ld_elf_render_head(elf, &head, &head_len);
+	if (!err)
+		err = ld_write_all(out->fd, head, head_len, 0);
+	return err ? ld_error_context(err, "writing the VMCOREINFO note to %s",
+				      o->output) : NULL;
+}
+
 static struct ld_error *write_vmcore(const struct options *o,
 				     struct ld_proc *proc,
-				     const struct snapshot *snap,
+				     struct snapshot *snap,
 				     struct ld_output *out,
 				     struct ld_report *rep)
 {
 	struct ld_copy_opts copts = { .sparse = true, .stop = &stop_requested };
 	struct ld_copy_stats stats = { 0 };
+	struct ld_vmcoreinfo_scan *scan = NULL;
 	struct ld_elf *elf = NULL;
 	uint64_t *offsets = NULL;
+	size_t reserve = 0;
 	const void *head;
 	size_t head_len;
-	struct ld_error *err;
+	struct ld_error *err = NULL;
 
-	err = build_elf(o, snap, &elf);
+	if (!snap->vmcoreinfo.present) {
+		if (snap->vmcoreinfo_warning) {	/* the device's: keep it */
+			ld_report_warn(rep, "%s", snap->vmcoreinfo_warning);
+			free(snap->vmcoreinfo_warning);
+			snap->vmcoreinfo_warning = NULL;
+		}
+		scan = ld_vmcoreinfo_scan_new(ld_arch_is_be(o->arch));
+		if (!scan)
+			return &ld_error_nomem;
+		if (out->seekable) {
+			reserve = ld_elf_note_size("VMCOREINFO",
+						   LD_VMCOREINFO_RESERVE_DESC);
+			copts.inspect = ld_vmcoreinfo_scan_inspect;
+			copts.inspect_ctx = scan;
+		} else {
+			err = prescan_vmcoreinfo(o, proc, snap, scan);
+		}
+	}
+	if (!err)
+		err = build_elf(o, snap, reserve, &elf);
 	if (err)
-		return err;
+		goto out;
 	offsets = calloc(snap->map.count ? snap->map.count : 1, sizeof(*offsets));
 	if (!offsets) {
 		err = &ld_error_nomem;
@@ -385,7 +470,10 @@ static struct ld_error *write_vmcore(const struct options *o,
 	rep->bytes_written = stats.bytes_written + head_len;
 	rep->bytes_hole = stats.bytes_hole;
 	rep->copy_s = stats.ns / 1e9;
+	if (!err && copts.inspect)
+		err = add_found_vmcoreinfo(o, elf, out, snap, scan);
 out:
+	ld_vmcoreinfo_scan_free(scan);
 	free(offsets);
 	ld_elf_free(elf);
 	return err;
@@ -445,7 +533,7 @@ static struct ld_error *resolve_layout(const struct options *o,
 	} else if (!err) {
 		err = ld_profile_find(&id, &prof, &how);
 		if (!err && !strcmp(how, "version"))
-			ld_report_warn(rep, "layout profile matched by QEMU version, not build-id: every structure read is validated");
+			ld_report_warn(rep, "%s", "layout profile matched by QEMU version, not build-id: every structure read is validated");
 	}
 	if (!err) {
 		copy_fields(layout, &prof.layout);
@@ -508,8 +596,7 @@ static int write_profile(const struct options *o)
 }
 
 static struct ld_error *run(const struct options *o, struct ld_report *rep,
-			    struct ld_output *out, char **warnings_owned,
-			    char **source_owned)
+			    struct ld_output *out)
 {
 	struct ld_proc proc = { 0 };
 	struct ld_layout layout = { 0 };
@@ -526,7 +613,8 @@ static struct ld_error *run(const struct options *o, struct ld_report *rep,
 	t0 = ld_now_ns();
 	err = resolve_layout(o, &layout, rep, &layout_source);
 	rep->debuginfo_us = (ld_now_ns() - t0) / 1000;
-	rep->layout_source = layout_source;
+	ld_report_set(&rep->layout_source, layout_source);
+	free(layout_source);
 	if (!err) {
 		err = ld_output_open(out, o->output, o->force);
 		if (err && !strstr(err->message, o->output))
@@ -548,19 +636,17 @@ static struct ld_error *run(const struct options *o, struct ld_report *rep,
 
 	rep->blocks = snap.map.count;
 	rep->vcpus = snap.cpus.count;
-	if (snap.vmcoreinfo_warning) {
-		*warnings_owned = snap.vmcoreinfo_warning;
-		snap.vmcoreinfo_warning = NULL;
-		ld_report_warn(rep, *warnings_owned);
-	}
 	rep->skipped_ram_device = snap.map.skipped_ram_device;
 	rep->skipped_nonvolatile = snap.map.skipped_nonvolatile;
 	if (snap.map.skipped_discard_managed)
-		ld_report_warn(rep, "virtio-mem (RamDiscardManager) regions left out: their populated parts are not dumped");
-	rep->vmcoreinfo = snap.vmcoreinfo.present;
-	rep->vmcoreinfo_source = "vmcoreinfo device";
-
+		ld_report_warn(rep, "%u virtio-mem (RamDiscardManager) region(s) left out: their populated parts are not dumped",
+			       snap.map.skipped_discard_managed);
 	err = write_vmcore(o, &proc, &snap, out, rep);
+	rep->vmcoreinfo = snap.vmcoreinfo.present;
+	if (snap.vmcoreinfo.present)
+		ld_report_set(&rep->vmcoreinfo_source, snap.vmcoreinfo.source);
+	if (snap.vmcoreinfo_warning)
+		ld_report_warn(rep, "%s", snap.vmcoreinfo_warning);
 	ld_proc_thaw(&proc);
 	if (!err)
 		err = check_stop();
@@ -571,7 +657,6 @@ out:
 	rep->freeze_us = proc.freeze_ns / 1000;
 	snapshot_free(&snap);
 	ld_proc_close(&proc);
-	*source_owned = layout_source;
 	return err;
 }
 
@@ -580,7 +665,6 @@ int main(int argc, char **argv)
 	struct options o = { .freeze = FREEZE_META };
 	struct ld_output out = { .fd = -1, .dirfd = -1 };
 	struct ld_report rep = { 0 };
-	char *warning = NULL, *layout_source = NULL;
 	struct ld_error *err;
 	uint64_t t0 = ld_now_ns();
 	bool done;
@@ -610,7 +694,7 @@ int main(int argc, char **argv)
 	rep.freeze_mode = o.freeze == FREEZE_FULL ? "full" : "meta";
 	rep.accel = "unknown";
 
-	err = run(&o, &rep, &out, &warning, &layout_source);
+	err = run(&o, &rep, &out);
 	if (err)
 		ld_output_abort(&out);
 	rep.duration_s = (ld_now_ns() - t0) / 1e9;
@@ -635,7 +719,6 @@ int main(int argc, char **argv)
 		}
 	}
 	ld_error_free(err);
-	free(warning);
-	free(layout_source);
+	ld_report_free(&rep);
 	return code;
 }

@@ -610,3 +610,40 @@ struct ld_error *ld_proc_read(pid_t pid, uint64_t addr, void *buf, size_t len)
 	}
 	return NULL;
 }
+
+size_t ld_proc_read_heads(pid_t pid, const uint64_t *addrs, size_t n,
+			  size_t head_len, void *heads, bool *ok)
+{
+	struct iovec remote[1024];
+	size_t done = 0, good = 0;
+
+	if (n > 1024)
+		n = 1024;
+	memset(ok, 0, n * sizeof(*ok));
+	for (size_t i = 0; i < n; i++) {
+		remote[i].iov_base = (void *)(uintptr_t)addrs[i];
+		remote[i].iov_len = head_len;
+	}
+	/*
+	 * process_vm_readv stops at the first head it cannot read: keep the
+	 * ones before it, skip it, go on after it.
+	 */
+	while (done < n) {
+		struct iovec local = {
+			(unsigned char *)heads + done * head_len,
+			(n - done) * head_len,
+		};
+		ssize_t got = process_vm_readv(pid, &local, 1, remote + done,
+					       n - done, 0);
+		size_t whole = got > 0 ? (size_t)got / head_len : 0;
+
+		for (size_t i = 0; i < whole; i++)
+			ok[done + i] = true;
+		good += whole;
+		done += whole;
+		if (done == n || (got < 0 && errno == ESRCH))
+			break;
+		done++;		/* the head that faulted */
+	}
+	return good;
+}

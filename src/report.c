@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,10 +11,34 @@
 
 #include "report.h"
 
-void ld_report_warn(struct ld_report *r, const char *msg)
+void ld_report_warn(struct ld_report *r, const char *fmt, ...)
 {
-	if (r->nwarnings < LD_REPORT_MAX_WARNINGS)
+	char *msg = NULL;
+	va_list ap;
+
+	if (r->nwarnings == LD_REPORT_MAX_WARNINGS)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	if (msg)
 		r->warnings[r->nwarnings++] = msg;
+}
+
+void ld_report_set(char **field, const char *value)
+{
+	free(*field);
+	*field = value ? strdup(value) : NULL;
+}
+
+void ld_report_free(struct ld_report *r)
+{
+	for (unsigned int i = 0; i < r->nwarnings; i++)
+		free(r->warnings[i]);
+	r->nwarnings = 0;
+	ld_report_set(&r->layout_source, NULL);
+	ld_report_set(&r->vmcoreinfo_source, NULL);
 }
 
 static double mib(uint64_t bytes)

@@ -173,3 +173,239 @@ void ld_vmcoreinfo_free(struct ld_vmcoreinfo *vmci)
 	free(vmci->source);
 	memset(vmci, 0, sizeof(*vmci));
 }
+
+/* --- the kernel's note in guest RAM -------------------------------------- */
+
+#define SCAN_PAGE 4096u
+#define NOTE_HEAD 24u	/* namesz, descsz, type, "VMCOREINFO\0" + pad */
+
+struct candidate {
+	uint64_t gpa;
+	char *desc;
+	size_t descsz;
+	uint32_t type;
+	unsigned int copies;
+};
+
+struct ld_vmcoreinfo_scan {
+	bool big_endian;
+	struct candidate cand[LD_VMCOREINFO_MAX_CANDIDATES];
+	unsigned int ncand;
+	bool overflow;		/* more distinct notes than remembered */
+	/* A note that runs past the end of one inspected piece. */
+	unsigned char *carry;
+	size_t carry_len, carry_need;
+	uint64_t carry_gpa, carry_next;
+};
+
+struct ld_vmcoreinfo_scan *ld_vmcoreinfo_scan_new(bool big_endian)
+{
+	struct ld_vmcoreinfo_scan *s = calloc(1, sizeof(*s));
+
+	if (s)
+		s->big_endian = big_endian;
+	return s;
+}
+
+/* Bytes of a note starting with this head, or 0 if it is no VMCOREINFO. */
+static size_t note_length(const struct ld_vmcoreinfo_scan *s,
+			  const unsigned char *head)
+{
+	uint32_t descsz;
+
+	if (guest_u32(head, s->big_endian) != sizeof(NOTE_NAME) ||
+	    memcmp(head + 12, NOTE_NAME, sizeof(NOTE_NAME)))
+		return 0;
+	descsz = guest_u32(head + 4, s->big_endian);
+	if (descsz == 0 || descsz > LD_VMCOREINFO_RESERVE_DESC)
+		return 0;
+	return NOTE_HEAD + ((descsz + 3) & ~3u);
+}
+
+static void remember(struct ld_vmcoreinfo_scan *s, uint64_t gpa,
+		     const unsigned char *note, size_t len)
+{
+	struct ld_vmcoreinfo v;
+	char *why = NULL;
+
+	if (!ld_vmcoreinfo_parse(note, len, s->big_endian, &v, &why)) {
+		free(why);
+		return;
+	}
+	for (unsigned int i = 0; i < s->ncand; i++) {
+		struct candidate *c = &s->cand[i];
+
+		if (c->descsz == v.descsz && !memcmp(c->desc, v.desc, v.descsz)) {
+			c->copies++;
+			ld_vmcoreinfo_free(&v);
+			return;
+		}
+	}
+	if (s->ncand == LD_VMCOREINFO_MAX_CANDIDATES) {
+		s->overflow = true;
+		ld_vmcoreinfo_free(&v);
+		return;
+	}
+	s->cand[s->ncand++] = (struct candidate){
+		.gpa = gpa, .desc = v.desc, .descsz = v.descsz,
+		.type = v.type, .copies = 1,
+	};
+}
+
+void ld_vmcoreinfo_scan_inspect(void *scan, uint64_t gpa, const void *data,
+				size_t len)
+{
+	struct ld_vmcoreinfo_scan *s = scan;
+	const unsigned char *p = data;
+	uint64_t off;
+
+	/* Finish a note that began in the previous piece. */
+	if (s->carry_need) {
+		size_t take = s->carry_need - s->carry_len;
+
+		if (gpa != s->carry_next) {
+			s->carry_need = 0;	/* not contiguous: give up */
+		} else {
+			if (take > len)
+				take = len;
+			memcpy(s->carry + s->carry_len, p, take);
+			s->carry_len += take;
+			s->carry_next += take;
+			if (s->carry_len == s->carry_need) {
+				remember(s, s->carry_gpa, s->carry, s->carry_len);
+				s->carry_need = 0;
+			}
+		}
+	}
+	off = (SCAN_PAGE - gpa % SCAN_PAGE) % SCAN_PAGE;
+	for (; off + NOTE_HEAD <= len; off += SCAN_PAGE) {
+		size_t n = note_length(s, p + off);
+
+		if (!n)
+			continue;
+		if (off + n <= len) {
+			remember(s, gpa + off, p + off, n);
+			continue;
+		}
+		/* Runs past this piece: keep what we have. */
+		if (!s->carry)
+			s->carry = malloc(NOTE_HEAD + LD_VMCOREINFO_RESERVE_DESC);
+		if (!s->carry)
+			return;
+		memcpy(s->carry, p + off, len - off);
+		s->carry_len = len - off;
+		s->carry_need = n;
+		s->carry_gpa = gpa + off;
+		s->carry_next = gpa + len;
+	}
+}
+
+struct ld_error *ld_vmcoreinfo_prescan(struct ld_vmcoreinfo_scan *scan,
+				       const struct ld_memmap *map,
+				       const struct ld_reader *rd,
+				       ld_head_reader read_heads, void *ctx)
+{
+	enum { BATCH = 1024 };
+	uint64_t *addrs = malloc(BATCH * sizeof(*addrs));
+	uint64_t *gpas = malloc(BATCH * sizeof(*gpas));
+	unsigned char *heads = malloc(BATCH * NOTE_HEAD);
+	unsigned char *note = malloc(NOTE_HEAD + LD_VMCOREINFO_RESERVE_DESC);
+	bool *ok = malloc(BATCH * sizeof(*ok));
+	struct ld_error *err = NULL;
+
+	if (!addrs || !gpas || !heads || !note || !ok) {
+		err = &ld_error_nomem;
+		goto out;
+	}
+	for (size_t b = 0; b < map->count; b++) {
+		const struct ld_block *blk = &map->blocks[b];
+		uint64_t first = (blk->gpa + SCAN_PAGE - 1) / SCAN_PAGE * SCAN_PAGE;
+
+		for (uint64_t g = first; g + NOTE_HEAD <= blk->gpa + blk->size;) {
+			size_t n = 0;
+
+			while (n < BATCH && g + NOTE_HEAD <= blk->gpa + blk->size) {
+				gpas[n] = g;
+				addrs[n++] = blk->host + (g - blk->gpa);
+				g += SCAN_PAGE;
+			}
+			read_heads(ctx, addrs, n, NOTE_HEAD, heads, ok);
+			for (size_t i = 0; i < n; i++) {
+				size_t len;
+
+				if (!ok[i])
+					continue;
+				len = note_length(scan, heads + i * NOTE_HEAD);
+				if (!len || gpas[i] - blk->gpa + len > blk->size)
+					continue;
+				struct ld_error *e = rd->read(rd->ctx, addrs[i],
+							      note, len);
+				if (e) {
+					ld_error_free(e);
+					continue;
+				}
+				remember(scan, gpas[i], note, len);
+			}
+		}
+	}
+out:
+	free(addrs);
+	free(gpas);
+	free(heads);
+	free(note);
+	free(ok);
+	return err;
+}
+
+void ld_vmcoreinfo_scan_result(struct ld_vmcoreinfo_scan *s,
+			       struct ld_vmcoreinfo *out, char **warning)
+{
+	char list[512] = "";
+	size_t used = 0;
+
+	memset(out, 0, sizeof(*out));
+	*warning = NULL;
+	if (!s->ncand)
+		return;
+	if (s->ncand == 1 && !s->overflow) {
+		out->desc = s->cand[0].desc;
+		out->descsz = s->cand[0].descsz;
+		out->type = s->cand[0].type;
+		out->present = true;
+		s->cand[0].desc = NULL;
+		if (asprintf(&out->source, "guest RAM at 0x%" PRIx64 " (%u copies)",
+			     s->cand[0].gpa, s->cand[0].copies) < 0)
+			out->source = NULL;
+		return;
+	}
+	for (unsigned int i = 0; i < s->ncand && used < sizeof(list) - 1; i++) {
+		const char *rel = memmem(s->cand[i].desc, s->cand[i].descsz,
+					 "OSRELEASE=", 10);
+		int relen = 0;
+
+		if (rel) {
+			rel += 10;
+			while (rel + relen < s->cand[i].desc + s->cand[i].descsz &&
+			       rel[relen] != '\n' && relen < 64)
+				relen++;
+		}
+		int w = snprintf(list + used, sizeof(list) - used, "%s0x%" PRIx64 " (%.*s)",
+				 i ? ", " : "", s->cand[i].gpa, relen, rel ? rel : "");
+		if (w < 0)
+			break;
+		used += (size_t)w;
+	}
+	if (asprintf(warning, "%u different VMCOREINFO notes in guest RAM%s: %s; none included (crash/drgn will need the kernel's vmlinux and may not work)",
+		     s->ncand, s->overflow ? " (and more)" : "", list) < 0)
+		*warning = NULL;
+}
+
+void ld_vmcoreinfo_scan_free(struct ld_vmcoreinfo_scan *s)
+{
+	if (!s)
+		return;
+	for (unsigned int i = 0; i < s->ncand; i++)
+		free(s->cand[i].desc);
+	free(s->carry);
+	free(s);
+}
