@@ -1,17 +1,28 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * cpu.h - QEMU's vCPU list and the per-CPU ELF notes of the vmcore.
+ * cpu.h - QEMU's vCPU list, the vCPUs' registers and the per-CPU ELF notes
+ * of the vmcore.
  *
- * The list is walked while the target is frozen (bounded, cycle-checked).
- * Notes are built in the target's byte order.  Until register layouts are
- * resolved, each vCPU gets an NT_PRSTATUS of the arch's size whose pr_pid
- * is cpu_index + 1 (as QEMU numbers them) and whose registers are zero.
+ * The list and each vCPU's register file (X86CPU.env / ARMCPU.env) are read
+ * while the target is frozen, one read per vCPU, bounded and cycle-checked.
+ * The notes are the ones QEMU 7.2's dump-guest-memory writes for the arch:
+ *
+ *   X86_64      per CPU "CORE" NT_PRSTATUS (x86_64), then per CPU "QEMU"
+ *   386         per CPU "CORE" NT_PRSTATUS (i386), then per CPU "QEMU"
+ *   aarch64-*   per CPU "CORE" NT_PRSTATUS, "CORE" NT_PRFPREG and, for SVE
+ *               CPUs, "LINUX" NT_ARM_SVE
+ *   s390, ppc64 placeholder: per CPU a zeroed NT_PRSTATUS with pr_pid
+ *
+ * When the layout lacks a register field the arch needs, every vCPU gets the
+ * placeholder note and ld_cpus.warning names the field.
  */
 #ifndef QLD_CPU_H
 #define QLD_CPU_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "arch.h"
 #include "elfcore.h"
@@ -20,29 +31,92 @@
 #include "memmap.h"
 
 #define LD_MAX_VCPUS 4096u
+#define LD_ARM_MAX_VQ 16u	/* SVE vector length, in quadwords */
+
+struct ld_x86_seg {
+	uint32_t selector, limit, flags;
+	uint64_t base;
+};
+
+/* CPUX86State's registers, zero-extended to 64 bits. */
+struct ld_x86_regs {
+	uint64_t regs[16];	/* QEMU's order: rax rcx rdx rbx rsp rbp rsi rdi
+				   r8..r15 (r8-r15 zero for qemu-system-i386) */
+	uint64_t rip, rflags;
+	struct ld_x86_seg segs[6];	/* es cs ss ds fs gs */
+	struct ld_x86_seg ldt, tr, gdt, idt;
+	uint64_t cr[5];
+	uint64_t kernel_gs_base;
+	uint64_t efer;
+	bool have_efer;
+};
+
+/* CPUARMState's registers as QEMU's note code derives them. */
+struct ld_arm_regs {
+	uint64_t xregs[32];	/* xregs[31] is SP in AArch64 state */
+	uint64_t pc;
+	uint32_t pstate;	/* assembled like QEMU's pstate_read() */
+	bool aarch64;		/* false: AArch32 state (registers not written) */
+	uint64_t vregs[64];	/* q0..q31, low then high half */
+	uint32_t fpsr, fpcr;
+	bool sve;		/* has SVE: gets an NT_ARM_SVE note */
+	uint32_t vq, max_vq;	/* current and maximum VL in quadwords */
+	unsigned char *z;	/* 32 * vq * 16 bytes, as QEMU holds them */
+	unsigned char *p;	/* 17 * vq * 2 bytes */
+};
 
 struct ld_vcpu {
-	uint64_t addr;		/* CPUState in the target */
+	uint64_t addr;		/* CPUState (= its ArchCPU) in the target */
 	int cpu_index;
+	union {
+		struct ld_x86_regs x86;
+		struct ld_arm_regs arm;
+	} r;			/* per ld_cpus.regs */
+};
+
+enum ld_regs_kind {
+	LD_REGS_NONE,		/* placeholder notes */
+	LD_REGS_X86,
+	LD_REGS_ARM,
 };
 
 struct ld_cpus {
 	struct ld_vcpu *vcpus;
 	size_t count;
 	const char *source;	/* "cpus" or "cpus_queue" */
+	enum ld_regs_kind regs;	/* what vcpus[].r holds */
+	uint64_t read_len;	/* bytes read per vCPU */
+	char *warning;		/* for the report, or NULL */
 };
 
-/* Walk the CPU list.  Without the symbol or the layout, count is 0. */
+/*
+ * Walk the CPU list and read each vCPU's registers for arch.  Without the
+ * list symbol or its layout, count is 0 (no CPU notes).  Missing register
+ * fields are not an error: regs is LD_REGS_NONE and warning says why.
+ */
+struct ld_error *ld_cpus_read_arch(const struct ld_layout *layout,
+				   const struct ld_arch *arch,
+				   const struct ld_reader *rd,
+				   struct ld_cpus *out);
+
+/* The list only (arch NULL): every vCPU gets placeholder notes. */
 struct ld_error *ld_cpus_read(const struct ld_layout *layout,
 			      const struct ld_reader *rd, struct ld_cpus *out);
 
-/* Size of NT_PRSTATUS for arch (0 if unknown). */
+/* Size of NT_PRSTATUS's desc for arch (0 if unknown). */
 size_t ld_prstatus_size(const struct ld_arch *arch);
 
-/* Add one NT_PRSTATUS per vCPU. */
+/* Add the CPU notes of every vCPU, in QEMU's order. */
 struct ld_error *ld_cpus_add_notes(const struct ld_arch *arch,
 				   const struct ld_cpus *cpus,
 				   struct ld_elf *elf);
+
+/*
+ * The accelerator of QEMU process pid, from its open files: "kvm" when it
+ * holds /dev/kvm or a KVM VM, "tcg" when it holds neither, "unknown" when
+ * its file descriptors cannot be listed.
+ */
+const char *ld_detect_accel(pid_t pid);
 
 void ld_cpus_free(struct ld_cpus *cpus);
 

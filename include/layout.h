@@ -59,6 +59,58 @@ enum ld_field {
 	LF_VMCI_SIZE,			/* ...vmcoreinfo.size */
 	LF_VMCI_PADDR,			/* ...vmcoreinfo.paddr */
 
+	/* x86 vCPU registers (optional: X86CPU's env, see cpu.c) */
+	LF_X86CPU_ENV,			/* X86CPU.env (CPUX86State) */
+	LF_X86_REGS,			/* target_ulong regs[CPU_NB_REGS] */
+	LF_X86_EIP,			/* target_ulong eip */
+	LF_X86_EFLAGS,			/* target_ulong eflags */
+	LF_X86_SEGS,			/* SegmentCache segs[6] */
+	LF_X86_LDT,			/* SegmentCache ldt */
+	LF_X86_TR,			/* SegmentCache tr */
+	LF_X86_GDT,			/* SegmentCache gdt */
+	LF_X86_IDT,			/* SegmentCache idt */
+	LF_X86_CR,			/* target_ulong cr[5] */
+	LF_X86_KERNELGSBASE,		/* target_ulong kernelgsbase (64-bit) */
+	LF_X86_EFER,			/* uint64_t efer */
+	LF_SEG_SIZEOF,			/* sizeof(SegmentCache) */
+	LF_SEG_SELECTOR,		/* uint32_t selector */
+	LF_SEG_BASE,			/* target_ulong base */
+	LF_SEG_LIMIT,			/* uint32_t limit */
+	LF_SEG_FLAGS,			/* uint32_t flags */
+	/* Arm vCPU registers (optional: ARMCPU's env, see cpu.c) */
+	LF_ARMCPU_ENV,			/* ARMCPU.env (CPUARMState) */
+	LF_ARM_XREGS,			/* uint64_t xregs[32] */
+	LF_ARM_PC,			/* uint64_t pc */
+	LF_ARM_PSTATE,			/* uint32_t pstate */
+	LF_ARM_AARCH64,			/* bool aarch64 */
+	LF_ARM_NF,			/* uint32_t NF, ZF, CF, VF */
+	LF_ARM_ZF,
+	LF_ARM_CF,
+	LF_ARM_VF,
+	LF_ARM_DAIF,			/* uint64_t daif */
+	LF_ARM_BTYPE,			/* uint32_t btype */
+	LF_ARM_SVCR,			/* uint64_t svcr (PSTATE.SM/ZA) */
+	LF_ARM_ZREGS,			/* ARMVectorReg vfp.zregs[32] */
+	LF_ARM_PREGS,			/* ARMPredicateReg vfp.pregs[17] */
+	LF_ARM_QC,			/* uint32_t vfp.qc[4] */
+	LF_ARM_VEC_LEN,			/* int vfp.vec_len */
+	LF_ARM_VEC_STRIDE,		/* int vfp.vec_stride */
+	LF_ARM_VFP_XREGS,		/* uint32_t vfp.xregs[16] */
+	LF_ARM_FP_STATUS,		/* float_status vfp.fp_status */
+	LF_ARM_FP_STATUS_F16,		/* ... vfp.fp_status_f16 */
+	LF_ARM_STD_FP_STATUS,		/* ... vfp.standard_fp_status */
+	LF_ARM_STD_FP_STATUS_F16,	/* ... vfp.standard_fp_status_f16 */
+	LF_ARM_ZCR_EL,			/* uint64_t vfp.zcr_el[4] */
+	LF_ARM_SMCR_EL,			/* uint64_t vfp.smcr_el[4] */
+	LF_ARM_LTPSIZE,			/* uint32_t v7m.ltpsize */
+	LF_ARM_HCR_EL2,			/* uint64_t cp15.hcr_el2 */
+	LF_ARM_SCR_EL3,			/* uint64_t cp15.scr_el3 */
+	LF_FLOAT_STATUS_FLAGS,		/* float_status.float_exception_flags */
+	LF_ARMCPU_SVE_MAX_VQ,		/* ARMCPU.sve_max_vq */
+	LF_ARMCPU_SVE_VQ_MAP,		/* ARMCPU.sve_vq.map */
+	LF_ARMCPU_SME_VQ_MAP,		/* ARMCPU.sme_vq.map */
+	LF_ARMCPU_ID_AA64PFR0,		/* ARMCPU.isar.id_aa64pfr0 */
+
 	LF_COUNT
 };
 

@@ -309,7 +309,7 @@ static struct ld_error *read_snapshot(const struct options *o,
 	err = ld_memmap_read(layout, layout->symbol[LS_ADDRESS_SPACE_MEMORY],
 			     &rd, &snap->map);
 	if (!err)
-		err = ld_cpus_read(layout, &rd, &snap->cpus);
+		err = ld_cpus_read_arch(layout, o->arch, &rd, &snap->cpus);
 	if (!err)
 		err = ld_vmcoreinfo_from_device(layout, &rd, &snap->map,
 						o->arch, &snap->vmcoreinfo,
@@ -636,6 +636,11 @@ static struct ld_error *run(const struct options *o, struct ld_report *rep,
 
 	rep->blocks = snap.map.count;
 	rep->vcpus = snap.cpus.count;
+	if (snap.cpus.warning)
+		ld_report_warn(rep, "%s", snap.cpus.warning);
+	rep->accel = ld_detect_accel(o->pid);
+	if (!strcmp(rep->accel, "kvm") && snap.cpus.regs != LD_REGS_NONE)
+		ld_report_warn(rep, "%s", "vCPU registers come from QEMU's last synchronised copy under KVM");
 	rep->skipped_ram_device = snap.map.skipped_ram_device;
 	rep->skipped_nonvolatile = snap.map.skipped_nonvolatile;
 	if (snap.map.skipped_discard_managed)

@@ -1,3 +1,769 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* test_cpu.c - vCPU register notes (being written). */
+/* test_cpu.c - vCPU registers: reading a synthetic env, the notes' bytes. */
 #include <criterion/criterion.h>
+#include <elf.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "arch.h"
+#include "cpu.h"
+#include "elfcore.h"
+#include "layout.h"
+
+/* ---- a fake target ------------------------------------------------------ */
+
+#define BASE		0x7f0000000000ull
+#define MEM_SIZE	(64u * 1024)
+#define HEAD		0x10
+#define CPU0		0x1000
+#define CPU_STRIDE	0x4000
+#define ENV		0x100	/* env inside the fake ArchCPU */
+/* CPUState part: cpu_index at 8, node.tqe_next at 16. */
+
+struct fake {
+	unsigned char mem[MEM_SIZE];
+	unsigned int reads;
+	uint64_t fail_at;	/* reads covering this address fail */
+};
+
+static struct fake *fk;
+static struct ld_layout L;
+
+static struct ld_error *fake_read(void *ctx, uint64_t addr, void *buf,
+				  size_t len)
+{
+	struct fake *f = ctx;
+
+	f->reads++;
+	if (addr < BASE || addr - BASE > MEM_SIZE ||
+	    len > MEM_SIZE - (addr - BASE) ||
+	    (f->fail_at && f->fail_at >= addr && f->fail_at < addr + len))
+		return ld_error(LD_EXIT_COPY, "reading %zu bytes at 0x%llx: Bad address",
+				len, (unsigned long long)addr);
+	memcpy(buf, f->mem + (addr - BASE), len);
+	return NULL;
+}
+
+static struct ld_reader rd;
+
+static void field(enum ld_field f, uint64_t off, uint64_t size)
+{
+	L.offset[f] = off;
+	L.size[f] = size;
+	L.have[f] = true;
+}
+
+static void w64(uint64_t at, uint64_t v)
+{
+	memcpy(fk->mem + at, &v, 8);
+}
+
+static void w32(uint64_t at, uint32_t v)
+{
+	memcpy(fk->mem + at, &v, 4);
+}
+
+static void w16(uint64_t at, uint16_t v)
+{
+	memcpy(fk->mem + at, &v, 2);
+}
+
+static uint64_t cpu_at(int i)
+{
+	return CPU0 + (uint64_t)i * CPU_STRIDE;
+}
+
+/* Two vCPUs, cpu_index 0 and 1, listed in that order. */
+static void setup_list(void)
+{
+	fk = calloc(1, sizeof(*fk));
+	cr_assert_not_null(fk);
+	memset(&L, 0, sizeof(L));
+	rd.read = fake_read;
+	rd.ctx = fk;
+	field(LF_CPUS_FIRST, 0, 8);
+	field(LF_CPU_INDEX, 8, 4);
+	field(LF_CPU_NODE_NEXT, 16, 8);
+	L.symbol[LS_CPUS] = BASE + HEAD;
+	L.have_symbol[LS_CPUS] = true;
+	w64(HEAD, BASE + cpu_at(0));
+	w32(cpu_at(0) + 8, 0);
+	w64(cpu_at(0) + 16, BASE + cpu_at(1));
+	w32(cpu_at(1) + 8, 1);
+	w64(cpu_at(1) + 16, 0);
+}
+
+static void teardown(void)
+{
+	free(fk);
+}
+
+/* x86: env-relative offsets of a made-up CPUX86State. */
+#define X_REGS	0
+#define X_EIP	128
+#define X_EFL	136
+#define X_SEGS	144
+#define X_LDT	288
+#define X_TR	312
+#define X_GDT	336
+#define X_IDT	360
+#define X_CR	384
+#define X_KGS	432
+#define X_EFER	440
+
+static void put_seg(uint64_t at, uint32_t sel, uint64_t base, uint32_t lim,
+		    uint32_t flags)
+{
+	w32(at, sel);
+	w64(at + 8, base);
+	w32(at + 16, lim);
+	w32(at + 20, flags);
+}
+
+static void setup_x86(void)
+{
+	setup_list();
+	field(LF_X86CPU_ENV, ENV, 2000);
+	field(LF_X86_REGS, X_REGS, 128);
+	field(LF_X86_EIP, X_EIP, 8);
+	field(LF_X86_EFLAGS, X_EFL, 8);
+	field(LF_X86_SEGS, X_SEGS, 144);
+	field(LF_X86_LDT, X_LDT, 24);
+	field(LF_X86_TR, X_TR, 24);
+	field(LF_X86_GDT, X_GDT, 24);
+	field(LF_X86_IDT, X_IDT, 24);
+	field(LF_X86_CR, X_CR, 40);
+	field(LF_X86_KERNELGSBASE, X_KGS, 8);
+	field(LF_X86_EFER, X_EFER, 8);
+	field(LF_SEG_SIZEOF, 0, 24);
+	field(LF_SEG_SELECTOR, 0, 4);
+	field(LF_SEG_BASE, 8, 8);
+	field(LF_SEG_LIMIT, 16, 4);
+	field(LF_SEG_FLAGS, 20, 4);
+	for (int c = 0; c < 2; c++) {
+		uint64_t e = cpu_at(c) + ENV;
+
+		for (int i = 0; i < 16; i++)
+			w64(e + X_REGS + 8 * i,
+			    0x1111000000000000ull + c * 0x100 + i);
+		w64(e + X_EIP, 0xffffffff81000010ull + c);
+		w64(e + X_EFL, 0x246);
+		for (int s = 0; s < 6; s++)
+			put_seg(e + X_SEGS + 24 * s, 0x10 + 8 * s,
+				0x7f0000000000ull + 0x1000 * s, 0xfffff,
+				0xa09b00 + s);
+		put_seg(e + X_LDT, 0x50, 0x5000, 0x5f, 0x8200);
+		put_seg(e + X_TR, 0x40, 0x4000, 0x67, 0x8b00);
+		put_seg(e + X_GDT, 0, 0x3000, 0x7f, 0);
+		put_seg(e + X_IDT, 0, 0x2000, 0xfff, 0);
+		for (int i = 0; i < 5; i++)
+			w64(e + X_CR + 8 * i, 0xc000 + i);
+		w64(e + X_KGS, 0xffff888000000000ull);
+		w64(e + X_EFER, 0xd01);	/* LMA */
+	}
+}
+
+/* ---- reading notes back from the rendered head ------------------------- */
+
+struct note {
+	char name[8];
+	uint32_t type;
+	size_t descsz;
+	const unsigned char *desc;
+};
+
+static uint64_t rd_be_le(const unsigned char *p, int n, bool be)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < n; i++)
+		v |= (uint64_t)p[be ? n - 1 - i : i] << (8 * i);
+	return v;
+}
+
+/* CPU notes (not the padding note) of elf, in file order. */
+static size_t notes_of(struct ld_elf *elf, const struct ld_arch *a,
+		       struct note *out, size_t max)
+{
+	const unsigned char *h;
+	bool be = ld_arch_is_be(a), c64 = a->elf_class == ELFCLASS64;
+	uint64_t phoff, off, size, end;
+	const void *buf;
+	size_t len, n = 0;
+
+	cr_assert_null(ld_elf_layout(elf));
+	cr_assert_null(ld_elf_render_head(elf, &buf, &len));
+	h = buf;
+	phoff = c64 ? rd_be_le(h + 32, 8, be) : rd_be_le(h + 28, 4, be);
+	cr_assert_eq(rd_be_le(h + phoff, 4, be), PT_NOTE);
+	off = c64 ? rd_be_le(h + phoff + 8, 8, be) :
+		    rd_be_le(h + phoff + 4, 4, be);
+	size = c64 ? rd_be_le(h + phoff + 32, 8, be) :
+		     rd_be_le(h + phoff + 16, 4, be);
+	end = off + size;
+	cr_assert_leq(end, len);
+	while (off + 12 <= end) {
+		uint32_t nsz = rd_be_le(h + off, 4, be);
+		uint32_t dsz = rd_be_le(h + off + 4, 4, be);
+		uint32_t type = rd_be_le(h + off + 8, 4, be);
+		const char *name = (const char *)h + off + 12;
+		uint64_t doff = off + 12 + ((nsz + 3) & ~3u);
+
+		if (nsz && (!strcmp(name, "CORE") || !strcmp(name, "QEMU") ||
+			    !strcmp(name, "LINUX"))) {
+			cr_assert_lt(n, max);
+			snprintf(out[n].name, sizeof(out[n].name), "%s", name);
+			out[n].type = type;
+			out[n].descsz = dsz;
+			out[n].desc = h + doff;
+			n++;
+		}
+		off = doff + ((dsz + 3) & ~3u);
+	}
+	return n;
+}
+
+static uint64_t d64(const struct note *n, size_t at, bool be)
+{
+	cr_assert_leq(at + 8, n->descsz);
+	return rd_be_le(n->desc + at, 8, be);
+}
+
+static uint32_t d32(const struct note *n, size_t at, bool be)
+{
+	cr_assert_leq(at + 4, n->descsz);
+	return rd_be_le(n->desc + at, 4, be);
+}
+
+static bool zero(const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+static void read_cpus(const char *arch, struct ld_cpus *c)
+{
+	cr_assert_null(ld_cpus_read_arch(&L, ld_arch_lookup(arch), &rd, c));
+}
+
+/* ---- x86 ------------------------------------------------------------------ */
+
+TestSuite(cpu_regs, .fini = teardown);
+
+Test(cpu_regs, x86_64_prstatus_and_qemu_notes, .init = setup_x86)
+{
+	const struct ld_arch *a = ld_arch_lookup("X86_64");
+	struct ld_elf *elf = ld_elf_new(a);
+	struct ld_cpus c;
+	struct note n[8];
+
+	read_cpus("X86_64", &c);
+	cr_assert_eq(c.count, 2);
+	cr_assert_eq(c.regs, LD_REGS_X86);
+	cr_assert_null(c.warning);
+	/* One read for the head, then one per vCPU. */
+	cr_assert_eq(fk->reads, 3);
+	cr_assert_null(ld_cpus_add_notes(a, &c, elf));
+	cr_assert_eq(notes_of(elf, a, n, 8), 4);
+	/* All NT_PRSTATUS first, then all QEMU notes (write_elf64_notes). */
+	for (int i = 0; i < 2; i++) {
+		const struct note *p = &n[i], *q = &n[2 + i];
+		uint64_t r0 = 0x1111000000000000ull + i * 0x100;
+
+		cr_assert_str_eq(p->name, "CORE");
+		cr_assert_eq(p->type, NT_PRSTATUS);
+		cr_assert_eq(p->descsz, 336);
+		cr_assert_eq(d32(p, 32, false), i + 1);
+		cr_assert(zero(p->desc, 32));
+		cr_assert(zero(p->desc + 36, 112 - 36));
+		/* user_regs_struct: r15 r14 r13 r12 rbp rbx r11 ... */
+		cr_assert_eq(d64(p, 112, false), r0 + 15);
+		cr_assert_eq(d64(p, 112 + 4 * 8, false), r0 + 5);	/* rbp */
+		cr_assert_eq(d64(p, 112 + 5 * 8, false), r0 + 3);	/* rbx */
+		cr_assert_eq(d64(p, 112 + 10 * 8, false), r0 + 0);	/* rax */
+		cr_assert_eq(d64(p, 112 + 11 * 8, false), r0 + 1);	/* rcx */
+		cr_assert_eq(d64(p, 112 + 14 * 8, false), r0 + 7);	/* rdi */
+		cr_assert_eq(d64(p, 112 + 15 * 8, false), 0);	/* orig_rax */
+		cr_assert_eq(d64(p, 112 + 16 * 8, false),
+			     0xffffffff81000010ull + i);		/* rip */
+		cr_assert_eq(d64(p, 112 + 17 * 8, false), 0x18);	/* cs */
+		cr_assert_eq(d64(p, 112 + 18 * 8, false), 0x246);
+		cr_assert_eq(d64(p, 112 + 19 * 8, false), r0 + 4);	/* rsp */
+		cr_assert_eq(d64(p, 112 + 20 * 8, false), 0x20);	/* ss */
+		cr_assert_eq(d64(p, 112 + 21 * 8, false),
+			     0x7f0000004000ull);			/* fs_base */
+		cr_assert_eq(d64(p, 112 + 22 * 8, false),
+			     0x7f0000005000ull);			/* gs_base */
+		cr_assert_eq(d64(p, 112 + 23 * 8, false), 0x28);	/* ds */
+		cr_assert_eq(d64(p, 112 + 24 * 8, false), 0x10);	/* es */
+		cr_assert_eq(d64(p, 112 + 26 * 8, false), 0x38);	/* gs */
+		cr_assert(zero(p->desc + 328, 8));
+
+		cr_assert_str_eq(q->name, "QEMU");
+		cr_assert_eq(q->type, 0);
+		cr_assert_eq(q->descsz, 440);
+		cr_assert_eq(d32(q, 0, false), 1);
+		cr_assert_eq(d32(q, 4, false), 440);
+		cr_assert_eq(d64(q, 8, false), r0 + 0);		/* rax */
+		cr_assert_eq(d64(q, 16, false), r0 + 3);	/* rbx */
+		cr_assert_eq(d64(q, 56, false), r0 + 4);	/* rsp */
+		cr_assert_eq(d64(q, 64, false), r0 + 5);	/* rbp */
+		cr_assert_eq(d64(q, 128, false), r0 + 15);	/* r15 */
+		cr_assert_eq(d64(q, 136, false), 0xffffffff81000010ull + i);
+		/* cs: selector, limit, flags, pad, base */
+		cr_assert_eq(d32(q, 152, false), 0x18);
+		cr_assert_eq(d32(q, 156, false), 0xfffff);
+		cr_assert_eq(d32(q, 160, false), 0xa09b01);
+		cr_assert_eq(d32(q, 164, false), 0);
+		cr_assert_eq(d64(q, 168, false), 0x7f0000001000ull);
+		/* ss is the 6th segment, then ldt tr gdt idt */
+		cr_assert_eq(d32(q, 152 + 5 * 24, false), 0x20);
+		cr_assert_eq(d32(q, 296, false), 0x50);
+		cr_assert_eq(d64(q, 296 + 24 + 16, false), 0x4000);
+		cr_assert_eq(d64(q, 296 + 72 + 16, false), 0x2000);
+		cr_assert_eq(d32(q, 296 + 72 + 4, false), 0xfff);
+		cr_assert_eq(d64(q, 392, false), 0xc000);
+		cr_assert_eq(d64(q, 424, false), 0xc004);
+		cr_assert_eq(d64(q, 432, false), 0xffff888000000000ull);
+	}
+	ld_elf_free(elf);
+	ld_cpus_free(&c);
+}
+
+Test(cpu_regs, i386_prstatus, .init = setup_x86)
+{
+	const struct ld_arch *a = ld_arch_lookup("386");
+	struct ld_elf *elf = ld_elf_new(a);
+	struct ld_cpus c;
+	struct note n[8];
+
+	read_cpus("386", &c);
+	cr_assert_null(ld_cpus_add_notes(a, &c, elf));
+	cr_assert_eq(notes_of(elf, a, n, 8), 4);
+	for (int i = 0; i < 2; i++) {
+		const struct note *p = &n[i];
+		uint32_t r0 = i * 0x100;
+
+		cr_assert_eq(p->type, NT_PRSTATUS);
+		cr_assert_eq(p->descsz, 144);
+		cr_assert_eq(d32(p, 24, false), i + 1);
+		cr_assert(zero(p->desc, 24));
+		cr_assert(zero(p->desc + 28, 72 - 28));
+		cr_assert_eq(d32(p, 72, false), r0 + 3);	/* ebx */
+		cr_assert_eq(d32(p, 72 + 24, false), r0 + 0);	/* eax */
+		cr_assert_eq(rd_be_le(p->desc + 72 + 28, 2, false), 0x28);
+		cr_assert_eq(rd_be_le(p->desc + 72 + 30, 2, false), 0);
+		cr_assert_eq(d32(p, 72 + 44, false), 0);	/* orig_eax */
+		cr_assert_eq(d32(p, 72 + 48, false), 0x81000010u + i);
+		cr_assert_eq(rd_be_le(p->desc + 72 + 52, 2, false), 0x18);
+		cr_assert_eq(d32(p, 72 + 56, false), 0x246);
+		cr_assert_eq(d32(p, 72 + 60, false), r0 + 4);	/* esp */
+		cr_assert_eq(rd_be_le(p->desc + 72 + 64, 2, false), 0x20);
+		cr_assert(zero(p->desc + 140, 4));
+		cr_assert_str_eq(n[2 + i].name, "QEMU");
+		cr_assert_eq(n[2 + i].descsz, 440);
+	}
+	ld_elf_free(elf);
+	ld_cpus_free(&c);
+}
+
+Test(cpu_regs, x86_not_in_long_mode_is_said, .init = setup_x86)
+{
+	struct ld_cpus c;
+
+	w64(cpu_at(0) + ENV + X_EFER, 0);
+	read_cpus("X86_64", &c);
+	cr_assert_eq(c.regs, LD_REGS_X86);
+	cr_assert_not_null(c.warning);
+	cr_assert(strstr(c.warning, "not in long mode"), "%s", c.warning);
+	ld_cpus_free(&c);
+}
+
+Test(cpu_regs, missing_field_gives_placeholder_naming_it, .init = setup_x86)
+{
+	const struct ld_arch *a = ld_arch_lookup("X86_64");
+	struct ld_elf *elf = ld_elf_new(a);
+	struct ld_cpus c;
+	struct note n[8];
+
+	L.have[LF_X86_EIP] = false;
+	read_cpus("X86_64", &c);
+	cr_assert_eq(c.count, 2);
+	cr_assert_eq(c.regs, LD_REGS_NONE);
+	cr_assert(strstr(c.warning, "CPUX86State.eip"), "%s", c.warning);
+	cr_assert(strstr(c.warning, "placeholder"));
+	cr_assert_null(ld_cpus_add_notes(a, &c, elf));
+	/* Only the zeroed NT_PRSTATUS with pr_pid, no QEMU notes. */
+	cr_assert_eq(notes_of(elf, a, n, 8), 2);
+	cr_assert_eq(d32(&n[1], 32, false), 2);
+	cr_assert(zero(n[1].desc + 36, 300));
+	ld_elf_free(elf);
+	ld_cpus_free(&c);
+}
+
+Test(cpu_regs, odd_field_size_gives_placeholder, .init = setup_x86)
+{
+	struct ld_cpus c;
+
+	L.size[LF_X86_REGS] = 100;	/* not n * target_ulong */
+	read_cpus("X86_64", &c);
+	cr_assert_eq(c.regs, LD_REGS_NONE);
+	cr_assert(strstr(c.warning, "CPUX86State.regs"), "%s", c.warning);
+	ld_cpus_free(&c);
+}
+
+Test(cpu_regs, other_arch_binary_gives_placeholder, .init = setup_x86)
+{
+	struct ld_cpus c;
+
+	read_cpus("aarch64-le", &c);
+	cr_assert_eq(c.count, 2);
+	cr_assert_eq(c.regs, LD_REGS_NONE);
+	cr_assert(strstr(c.warning, "ARMCPU.env"), "%s", c.warning);
+	ld_cpus_free(&c);
+}
+
+Test(cpu_regs, unreadable_register_file_keeps_the_list, .init = setup_x86)
+{
+	struct ld_cpus c;
+
+	/* CPU 1's env is unreadable, its list fields are not. */
+	fk->fail_at = BASE + cpu_at(1) + ENV + X_CR;
+	read_cpus("X86_64", &c);
+	cr_assert_eq(c.count, 2);
+	cr_assert_eq(c.vcpus[1].cpu_index, 1);
+	cr_assert_eq(c.regs, LD_REGS_NONE);
+	cr_assert(strstr(c.warning, "Bad address"), "%s", c.warning);
+	ld_cpus_free(&c);
+}
+
+Test(cpu_regs, placeholder_for_s390_and_ppc64, .init = setup_x86)
+{
+	static const char *const arches[] = { "s390", "ppc64-le", "ppc64-be" };
+
+	for (size_t i = 0; i < 3; i++) {
+		const struct ld_arch *a = ld_arch_lookup(arches[i]);
+		struct ld_elf *elf = ld_elf_new(a);
+		struct ld_cpus c;
+		struct note n[4];
+		char want[128];
+
+		read_cpus(arches[i], &c);
+		snprintf(want, sizeof(want),
+			 "CPU registers for %s are not read: placeholder notes",
+			 arches[i]);
+		cr_assert_str_eq(c.warning, want);
+		cr_assert_eq(c.regs, LD_REGS_NONE);
+		/* Only the list is read. */
+		cr_assert_null(ld_cpus_add_notes(a, &c, elf));
+		cr_assert_eq(notes_of(elf, a, n, 4), 2);
+		cr_assert_eq(n[0].type, NT_PRSTATUS);
+		cr_assert_eq(d32(&n[0], 32, ld_arch_is_be(a)), 1);
+		cr_assert_eq(d32(&n[1], 32, ld_arch_is_be(a)), 2);
+		ld_elf_free(elf);
+		ld_cpus_free(&c);
+	}
+}
+
+Test(cpu_regs, list_only_read_has_no_registers, .init = setup_x86)
+{
+	struct ld_cpus c;
+
+	cr_assert_null(ld_cpus_read(&L, &rd, &c));
+	cr_assert_eq(c.count, 2);
+	cr_assert_eq(c.regs, LD_REGS_NONE);
+	cr_assert_null(c.warning);
+	cr_assert_eq(c.read_len, 24);
+	ld_cpus_free(&c);
+}
+
+/* ---- aarch64 ---------------------------------------------------------- */
+
+#define A_X	0
+#define A_PC	256
+#define A_PST	264
+#define A_A64	268
+#define A_NF	272
+#define A_ZF	276
+#define A_CF	280
+#define A_VF	284
+#define A_DAIF	288
+#define A_BT	296
+#define A_SVCR	304
+#define A_Z	320	/* 32 x 32 bytes: ARM_MAX_VQ 2 */
+#define A_P	1344	/* 17 x 16 */
+#define A_QC	1616
+#define A_VL	1632
+#define A_VS	1636
+#define A_VX	1640
+#define A_FS	1704	/* four float_status of 16 */
+#define A_ZCR	1768
+#define A_SMCR	1800
+#define A_LTP	1832
+#define A_HCR	1840
+#define A_SCR	1848
+/* ARMCPU (absolute) */
+#define C_PFR0	(ENV + 1900)
+#define C_MAXVQ	(ENV + 1908)
+#define C_SVEMAP (ENV + 1912)
+#define C_SMEMAP (ENV + 1916)
+
+static void setup_arm(void)
+{
+	setup_list();
+	field(LF_ARMCPU_ENV, ENV, 1900);
+	field(LF_ARM_XREGS, A_X, 256);
+	field(LF_ARM_PC, A_PC, 8);
+	field(LF_ARM_PSTATE, A_PST, 4);
+	field(LF_ARM_AARCH64, A_A64, 1);
+	field(LF_ARM_NF, A_NF, 4);
+	field(LF_ARM_ZF, A_ZF, 4);
+	field(LF_ARM_CF, A_CF, 4);
+	field(LF_ARM_VF, A_VF, 4);
+	field(LF_ARM_DAIF, A_DAIF, 8);
+	field(LF_ARM_BTYPE, A_BT, 4);
+	field(LF_ARM_SVCR, A_SVCR, 8);
+	field(LF_ARM_ZREGS, A_Z, 32 * 32);
+	field(LF_ARM_PREGS, A_P, 17 * 16);
+	field(LF_ARM_QC, A_QC, 16);
+	field(LF_ARM_VEC_LEN, A_VL, 4);
+	field(LF_ARM_VEC_STRIDE, A_VS, 4);
+	field(LF_ARM_VFP_XREGS, A_VX, 64);
+	field(LF_ARM_FP_STATUS, A_FS, 16);
+	field(LF_ARM_FP_STATUS_F16, A_FS + 16, 16);
+	field(LF_ARM_STD_FP_STATUS, A_FS + 32, 16);
+	field(LF_ARM_STD_FP_STATUS_F16, A_FS + 48, 16);
+	field(LF_FLOAT_STATUS_FLAGS, 0, 2);
+	field(LF_ARM_ZCR_EL, A_ZCR, 32);
+	field(LF_ARM_SMCR_EL, A_SMCR, 32);
+	field(LF_ARM_LTPSIZE, A_LTP, 4);
+	field(LF_ARM_HCR_EL2, A_HCR, 8);
+	field(LF_ARM_SCR_EL3, A_SCR, 8);
+	field(LF_ARMCPU_ID_AA64PFR0, C_PFR0, 8);
+	field(LF_ARMCPU_SVE_MAX_VQ, C_MAXVQ, 4);
+	field(LF_ARMCPU_SVE_VQ_MAP, C_SVEMAP, 4);
+	field(LF_ARMCPU_SME_VQ_MAP, C_SMEMAP, 4);
+	for (int c = 0; c < 2; c++) {
+		uint64_t base = cpu_at(c), e = base + ENV;
+
+		for (int i = 0; i < 32; i++)
+			w64(e + A_X + 8 * i, 0xa000000000000000ull +
+			    c * 0x100 + i);
+		w64(e + A_PC, 0x40200000ull + 4 * c);
+		w32(e + A_PST, 0x5);		/* EL1h */
+		w64(e + A_DAIF, 0x3c0);
+		w32(e + A_BT, 2);
+		w32(e + A_NF, 0x80000000u);
+		w32(e + A_ZF, 0);		/* Z set */
+		w32(e + A_CF, 1);
+		w32(e + A_VF, 0x80000000u);
+		fk->mem[e + A_A64] = 1;
+		for (int i = 0; i < 32; i++)
+			for (int d = 0; d < 4; d++)
+				w64(e + A_Z + 32 * i + 8 * d,
+				    0x0102030405060708ull * (d + 1) + i);
+		for (int i = 0; i < 17; i++)
+			w64(e + A_P + 16 * i, 0x1122334455667788ull + i);
+		w32(e + A_VX + 4, 0x03000000);	/* FPSCR: DN, FZ */
+		w32(e + A_QC + 8, 1);		/* QC */
+		w16(e + A_FS, 0x50);		/* inexact, output denormal */
+		w16(e + A_FS + 16, 0x20);	/* f16 input denormal: masked */
+		w16(e + A_FS + 32, 0x20);	/* input denormal */
+		w64(e + A_ZCR + 8, 1);		/* ZCR_EL1.LEN 1: vq 2 */
+		w64(base + C_PFR0, 1ull << 32);	/* SVE, no EL2/EL3 */
+		w32(base + C_MAXVQ, 2);
+		w32(base + C_SVEMAP, 3);
+	}
+}
+
+static void check_arm(const char *arch)
+{
+	const struct ld_arch *a = ld_arch_lookup(arch);
+	bool be = ld_arch_is_be(a);
+	struct ld_elf *elf = ld_elf_new(a);
+	struct ld_cpus c;
+	struct note n[8];
+
+	read_cpus(arch, &c);
+	cr_assert_eq(c.regs, LD_REGS_ARM);
+	cr_assert_null(c.warning, "%s", c.warning);
+	cr_assert_eq(fk->reads, 3);
+	cr_assert_null(ld_cpus_add_notes(a, &c, elf));
+	cr_assert_eq(notes_of(elf, a, n, 8), 6);
+	for (int i = 0; i < 2; i++) {
+		const struct note *p = &n[3 * i], *f = &n[3 * i + 1],
+				  *s = &n[3 * i + 2];
+		uint64_t x0 = 0xa000000000000000ull + i * 0x100;
+
+		/* Each CPU's notes together: PRSTATUS, PRFPREG, SVE. */
+		cr_assert_str_eq(p->name, "CORE");
+		cr_assert_eq(p->type, NT_PRSTATUS);
+		cr_assert_eq(p->descsz, 392);
+		cr_assert_eq(d32(p, 32, be), i + 1);
+		cr_assert(zero(p->desc, 32));
+		cr_assert_eq(d64(p, 112, be), x0);
+		cr_assert_eq(d64(p, 112 + 30 * 8, be), x0 + 30);
+		cr_assert_eq(d64(p, 112 + 31 * 8, be), x0 + 31);	/* sp */
+		cr_assert_eq(d64(p, 112 + 32 * 8, be), 0x40200000ull + 4 * i);
+		/* N Z C V | EL1h | DAIF | BTYPE 2 */
+		cr_assert_eq(d64(p, 112 + 33 * 8, be), 0xf0000bc5ull);
+		cr_assert_eq(d32(p, 384, be), 1);		/* pr_fpvalid */
+		cr_assert(zero(p->desc + 388, 4));
+
+		cr_assert_str_eq(f->name, "CORE");
+		cr_assert_eq(f->type, NT_PRFPREG);
+		cr_assert_eq(f->descsz, 528);
+		for (int r = 0; r < 32; r += 31) {
+			uint64_t lo = 0x0102030405060708ull + r;
+			uint64_t hi = 0x0102030405060708ull * 2 + r;
+
+			/* Big-endian notes put the high half first. */
+			cr_assert_eq(d64(f, 16 * r, be), be ? hi : lo);
+			cr_assert_eq(d64(f, 16 * r + 8, be), be ? lo : hi);
+		}
+		cr_assert_eq(d32(f, 512, be), 0x08000098u);	/* fpsr */
+		cr_assert_eq(d32(f, 516, be), 0x03000000u);	/* fpcr */
+		cr_assert(zero(f->desc + 520, 8));
+
+		/* vq 2: 16 + 32*32 + 17*4 -> fpsr at 1120, size 1136 */
+		cr_assert_str_eq(s->name, "LINUX");
+		cr_assert_eq(s->type, 0x405);
+		cr_assert_eq(s->descsz, 1136);
+		cr_assert_eq(d32(s, 0, be), 1136);
+		cr_assert_eq(d32(s, 4, be), 1136);
+		cr_assert_eq(rd_be_le(s->desc + 8, 2, be), 32);
+		cr_assert_eq(rd_be_le(s->desc + 10, 2, be), 32);
+		cr_assert_eq(rd_be_le(s->desc + 12, 2, be), 1);
+		/* Z and P data stay little-endian, as QEMU copies them. */
+		cr_assert_eq(rd_be_le(s->desc + 16 + 32 * 5 + 24, 8, false),
+			     0x0102030405060708ull * 4 + 5);
+		cr_assert_eq(rd_be_le(s->desc + 1040 + 4 * 16, 4, false),
+			     0x55667788u + 16);
+		cr_assert_eq(d32(s, 1120, be), 0x08000098u);
+		cr_assert_eq(d32(s, 1124, be), 0x03000000u);
+	}
+	ld_elf_free(elf);
+	ld_cpus_free(&c);
+}
+
+Test(cpu_regs, aarch64_le_notes, .init = setup_arm)
+{
+	check_arm("aarch64-le");
+}
+
+Test(cpu_regs, aarch64_be_notes, .init = setup_arm)
+{
+	check_arm("aarch64-be");
+}
+
+Test(cpu_regs, aarch64_without_sve, .init = setup_arm)
+{
+	const struct ld_arch *a = ld_arch_lookup("aarch64-le");
+	struct ld_elf *elf = ld_elf_new(a);
+	struct ld_cpus c;
+	struct note n[8];
+
+	for (int i = 0; i < 2; i++)
+		w64(cpu_at(i) + C_PFR0, 0);
+	read_cpus("aarch64-le", &c);
+	cr_assert_null(ld_cpus_add_notes(a, &c, elf));
+	cr_assert_eq(notes_of(elf, a, n, 8), 4);
+	cr_assert_eq(n[1].type, NT_PRFPREG);
+	cr_assert_eq(n[2].type, NT_PRSTATUS);
+	ld_elf_free(elf);
+	ld_cpus_free(&c);
+}
+
+Test(cpu_regs, aarch64_sve_length_follows_zcr, .init = setup_arm)
+{
+	const struct ld_arch *a = ld_arch_lookup("aarch64-le");
+	struct ld_elf *elf = ld_elf_new(a);
+	struct ld_cpus c;
+	struct note n[8];
+
+	w64(cpu_at(0) + ENV + A_ZCR + 8, 0);	/* vq 1 */
+	read_cpus("aarch64-le", &c);
+	cr_assert_eq(c.vcpus[0].r.arm.vq, 1);
+	cr_assert_eq(c.vcpus[1].r.arm.vq, 2);
+	cr_assert_null(ld_cpus_add_notes(a, &c, elf));
+	cr_assert_eq(notes_of(elf, a, n, 8), 6);
+	/* QEMU's size for -cpu max at vq 1: 592. */
+	cr_assert_eq(n[2].descsz, 592);
+	cr_assert_eq(d32(&n[2], 4, false), 1136);	/* max_size */
+	ld_elf_free(elf);
+	ld_cpus_free(&c);
+}
+
+Test(cpu_regs, aarch64_zf_nonzero_clears_z, .init = setup_arm)
+{
+	struct ld_cpus c;
+
+	w32(cpu_at(0) + ENV + A_ZF, 5);
+	w32(cpu_at(0) + ENV + A_NF, 0x7fffffff);
+	read_cpus("aarch64-le", &c);
+	cr_assert_eq(c.vcpus[0].r.arm.pstate, 0x30000bc5u);
+	ld_cpus_free(&c);
+}
+
+Test(cpu_regs, aarch32_vcpu_is_said_and_left_zero, .init = setup_arm)
+{
+	const struct ld_arch *a = ld_arch_lookup("aarch64-le");
+	struct ld_elf *elf = ld_elf_new(a);
+	struct ld_cpus c;
+	struct note n[8];
+
+	fk->mem[cpu_at(1) + ENV + A_A64] = 0;
+	read_cpus("aarch64-le", &c);
+	cr_assert(strstr(c.warning, "AArch32"), "%s", c.warning);
+	cr_assert_null(ld_cpus_add_notes(a, &c, elf));
+	cr_assert_eq(notes_of(elf, a, n, 8), 6);
+	cr_assert(zero(n[3].desc + 112, 272));
+	cr_assert_eq(d32(&n[3], 384, false), 1);
+	ld_elf_free(elf);
+	ld_cpus_free(&c);
+}
+
+Test(cpu_regs, aarch64_missing_fpsr_source_gives_placeholder,
+     .init = setup_arm)
+{
+	struct ld_cpus c;
+
+	L.have[LF_ARM_FP_STATUS_F16] = false;
+	read_cpus("aarch64-be", &c);
+	cr_assert_eq(c.regs, LD_REGS_NONE);
+	cr_assert(strstr(c.warning, "CPUARMState.vfp.fp_status_f16"), "%s",
+		  c.warning);
+	ld_cpus_free(&c);
+}
+
+Test(cpu_regs, aarch64_sve_unknown_is_said, .init = setup_arm)
+{
+	struct ld_cpus c;
+
+	L.have[LF_ARMCPU_SVE_MAX_VQ] = false;
+	read_cpus("aarch64-le", &c);
+	cr_assert_eq(c.regs, LD_REGS_ARM);
+	cr_assert_not(c.vcpus[0].r.arm.sve);
+	cr_assert(strstr(c.warning, "SVE"), "%s", c.warning);
+	ld_cpus_free(&c);
+}
+
+/* ---- accelerator ------------------------------------------------------ */
+
+Test(cpu_accel, detect)
+{
+	int fd;
+
+	cr_assert_str_eq(ld_detect_accel(getpid()), "tcg");
+	cr_assert_str_eq(ld_detect_accel(0x7ffffff0), "unknown");
+	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		cr_assert_str_eq(ld_detect_accel(getpid()), "kvm");
+		close(fd);
+	}
+}

@@ -506,9 +506,11 @@ static size_t expected_prstatus(enum ld_arch_id id)
 Test(cpu, prstatus_notes_for_every_arch)
 {
 	struct ld_vcpu v[3] = {
-		{ 0x1000, 0 }, { 0x2000, 5 }, { 0x3000, 300 },
+		{ .addr = 0x1000, .cpu_index = 0 },
+		{ .addr = 0x2000, .cpu_index = 5 },
+		{ .addr = 0x3000, .cpu_index = 300 },
 	};
-	struct ld_cpus cpus = { v, 3, "cpus" };
+	struct ld_cpus cpus = { .vcpus = v, .count = 3, .source = "cpus" };
 
 	for (unsigned int ai = 0; ai < ld_arch_count; ai++) {
 		const struct ld_arch *a = &ld_arches[ai];

@@ -109,6 +109,26 @@ static void check_vmcore_notes(const char *path, bool vmcoreinfo, int vcpus,
 	int32_t pr_pid;
 	memcpy(&pr_pid, prstatus + 32, 4);
 	cr_expect_eq(pr_pid, 1, "first vCPU is pr_pid 1, as QEMU numbers them");
+	/* Registers from X86CPU.env (user_regs_struct at offset 112). */
+	uint64_t reg[27];
+	memcpy(reg, prstatus + 112, sizeof(reg));
+	cr_expect_eq(reg[16], FAKE_X86_RIP(0), "rip 0x%llx", (unsigned long long)reg[16]);
+	cr_expect_eq(reg[19], FAKE_X86_REG(0, 4), "rsp");
+	cr_expect_eq(reg[10], FAKE_X86_REG(0, 0), "rax");
+	cr_expect_eq(reg[0], FAKE_X86_REG(0, 15), "r15");
+	cr_expect_eq(reg[22], FAKE_X86_GS_BASE(0), "gs_base");
+
+	/* QEMU's own "QEMU" note (QEMUCPUState) follows, with cr3 for crash. */
+	unsigned char qemu_note[440];
+	cr_expect_eq(vmcore_notes(&vc, "QEMU", 0, qemu_note, sizeof(qemu_note)),
+		     vcpus);
+	uint32_t version;
+	memcpy(&version, qemu_note, 4);
+	cr_expect_eq(version, 1);
+	/* version, size, 16 GPRs, rip, rflags, 10 segments, then cr[0..4]. */
+	uint64_t cr3;
+	memcpy(&cr3, qemu_note + 8 + 18 * 8 + 10 * 24 + 3 * 8, 8);
+	cr_expect_eq(cr3, FAKE_X86_CR3(0), "cr3 0x%llx", (unsigned long long)cr3);
 
 	char text[256] = "";
 	int n = vmcore_notes(&vc, "VMCOREINFO", 0, text, sizeof(text) - 1);
