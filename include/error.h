@@ -49,6 +49,12 @@ struct ld_error *ld_error_context(struct ld_error *err, const char *fmt, ...)
 
 void ld_error_free(struct ld_error *err);
 
+/*
+ * Replace every byte of s that is not printable ASCII with '?': strings read
+ * from the target (region names, guest text) end up in messages and JSON.
+ */
+void ld_make_printable(char *s);
+
 /* Shared object returned when allocating an error itself fails. */
 extern struct ld_error ld_error_nomem;
 

@@ -91,3 +91,10 @@ void ld_error_free(struct ld_error *err)
 	free(err->message);
 	free(err);
 }
+
+void ld_make_printable(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			*s = '?';
+}

@@ -104,10 +104,11 @@ static struct ld_error *read_cstring(const struct ld_reader *rd, uint64_t addr,
 		if (err)
 			return err;
 		if (memchr(out + got, '\0', n))
-			return NULL;
+			break;
 		got += n;
 	}
-	out[got] = '\0';	/* truncated: good enough for a label */
+	out[max - 1] = '\0';	/* truncated: good enough for a label */
+	ld_make_printable(out);
 	return NULL;
 }
 
@@ -305,7 +306,16 @@ static struct ld_error *add_block(struct walk *w, uint64_t gpa, uint64_t size,
 	b->gpa = gpa;
 	b->size = size;
 	b->host = host;
-	if (!mr->name || read_cstring(w->rd, mr->name, b->name, sizeof(b->name)))
+	if (mr->name) {
+		struct ld_error *err = read_cstring(w->rd, mr->name, b->name,
+						    sizeof(b->name));
+
+		if (err) {	/* only a label: say where instead */
+			ld_error_free(err);
+			b->name[0] = '\0';
+		}
+	}
+	if (!b->name[0])
 		snprintf(b->name, sizeof(b->name), "mr@0x%" PRIx64, mr->addr);
 	map->total_bytes += size;
 	*prev_mr = mr->addr;

@@ -81,7 +81,7 @@ static void json_string(FILE *f, const char *s)
 			fprintf(f, "\\%c", c);
 		else if (c == '\n')
 			fputs("\\n", f);
-		else if (c < 0x20)
+		else if (c < 0x20 || c > 0x7e)	/* keep it ASCII, always valid */
 			fprintf(f, "\\u%04x", c);
 		else
 			fputc(c, f);

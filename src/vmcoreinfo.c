@@ -389,8 +389,12 @@ void ld_vmcoreinfo_scan_result(struct ld_vmcoreinfo_scan *s,
 			       rel[relen] != '\n' && relen < 64)
 				relen++;
 		}
-		int w = snprintf(list + used, sizeof(list) - used, "%s0x%" PRIx64 " (%.*s)",
-				 i ? ", " : "", s->cand[i].gpa, relen, rel ? rel : "");
+		char release[65];
+
+		snprintf(release, sizeof(release), "%.*s", relen, rel ? rel : "");
+		ld_make_printable(release);
+		int w = snprintf(list + used, sizeof(list) - used, "%s0x%" PRIx64 " (%s)",
+				 i ? ", " : "", s->cand[i].gpa, release);
 		if (w < 0)
 			break;
 		used += (size_t)w;

@@ -326,6 +326,16 @@ Test(memmap, wrong_address_space_name)
 	expect_error(LD_EXIT_MODEL, "not \"memory\"");
 }
 
+/* Bytes from a corrupt target never reach messages unescaped. */
+Test(memmap, garbage_name_is_printed_safely)
+{
+	static const char garbage[] = "P\x1ap\x15\xfbU\n";
+
+	as.name = garbage;
+	allow(garbage, sizeof(garbage));
+	expect_error(LD_EXIT_MODEL, "named \"P?p??U?\"");
+}
+
 Test(memmap, unreadable_address_space)
 {
 	nreadable = 0;
