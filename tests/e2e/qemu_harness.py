@@ -120,6 +120,12 @@ class QMP:
         self.sock = s
         self.sock.settimeout(timeout)
         greeting = self._recv()
+        # An event (e.g. RESUME right after start-up) can beat the greeting.
+        for _ in range(100):
+            if "event" not in greeting:
+                break
+            self.events.append(greeting)
+            greeting = self._recv()
         if "QMP" not in greeting:
             raise HarnessError("unexpected QMP greeting %r" % greeting)
         self.greeting = greeting

@@ -1,0 +1,844 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""End-to-end proof that qemu-livedump dumps a real QEMU correctly.
+
+Every test boots the stamping payload (tests/guests) in a real QEMU 7.2 --
+Debian's stripped /usr/bin/qemu-system-* ("stock", layouts from the shipped
+profiles) or the debug build with DWARF ("dwarf") -- and checks the vmcore
+qemu-livedump writes:
+
+  stamps_*     live dump of a running VM: every page the payload stamped is
+               at its own p_paddr with the token; VM still running after.
+  oracle_*     paused VM: PT_LOAD list and every byte equal to QEMU's own
+               dump-guest-memory (paging=false).
+  profile_*    --write-profile of the debug build == the shipped profile.
+  refuse_*     broken / wrong profiles are refused with the right exit
+               status, no output file, VM untouched.
+  freeze_full_*  --freeze=full on a running VM.
+
+Run everything:     tests/e2e/run
+Run some tests:     tests/e2e/run -k oracle -k refuse     (substrings)
+               or   QLD_E2E_TESTS=stamps_stock tests/e2e/run
+Directly:           QLD_TOOL=/path/qemu-livedump tests/e2e/test_livedump.py
+                        [-k NAME]... [--payloads DIR] [--list] [--keep]
+
+Environment: QLD_TOOL (the tool), QLD_DEBUG_QEMU_DIR (default
+/var/cache/qemu-livedump/qemu-debug/bin), QLD_E2E_TMPDIR (where vmcores go;
+default /dev/shm when it has room, else /var/tmp), QLD_E2E_ACCEL
+(kvm|tcg|auto for x86_64; aarch64 is always TCG).
+
+Output: per test "PASS name (Xs)", "FAIL name: reason" or "SKIP name: why"
+(a SKIP counts as a failure: nothing here is optional), detail lines start
+with two spaces; the last line is "test_livedump: N passed, N failed".
+Exit status 0 iff nothing failed.  Python 3 standard library only.
+"""
+
+import argparse
+import difflib
+import json
+import os
+import re
+import shutil
+import stat
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+sys.dont_write_bytecode = True  # keep the source tree clean
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import qemu_harness as qh  # noqa: E402
+
+SRCDIR = os.path.normpath(os.path.join(HERE, "..", ".."))
+PROFILE_DIR = os.path.join(SRCDIR, "profiles")
+DEBUG_DIR = os.environ.get("QLD_DEBUG_QEMU_DIR",
+                           "/var/cache/qemu-livedump/qemu-debug/bin")
+STOCK = {a: "/usr/bin/qemu-system-" + a for a in ("x86_64", "aarch64")}
+TOOL_ARCH = {"x86_64": "X86_64", "aarch64": "aarch64-le"}
+EM = {"x86_64": 62, "aarch64": 183}
+NT_PRSTATUS = 1
+GiB = 1 << 30
+
+# Two NUMA nodes on aarch64 virt: two RAM backends -> two RAM regions.
+AARCH64_NUMA = ["-object", "memory-backend-ram,id=m0,size=128M",
+                "-object", "memory-backend-ram,id=m1,size=128M",
+                "-numa", "node,memdev=m0", "-numa", "node,memdev=m1"]
+# q35: node 0 plain RAM, node 1 a shared memfd, plus a cold-plugged DIMM.
+# 4 GiB > 2.75 GiB, so q35 splits at 2 GiB (ram-below-4g / above-4g).
+Q35_NUMA_DIMM = ["-object", "memory-backend-ram,id=m0,size=2G",
+                 "-object", "memory-backend-memfd,id=m1,size=2G,share=on",
+                 "-numa", "node,memdev=m0", "-numa", "node,memdev=m1",
+                 "-object", "memory-backend-ram,id=d0,size=256M",
+                 "-device", "pc-dimm,memdev=d0"]
+
+
+class Fail(Exception):
+    pass
+
+
+class Skip(Exception):
+    pass
+
+
+def detail(msg):
+    print("  " + msg, flush=True)
+
+
+class Checks:
+    """Collects failed expectations so one run reports all of them."""
+
+    def __init__(self):
+        self.problems = []
+
+    def expect(self, cond, msg):
+        if not cond:
+            self.problems.append(msg)
+        return cond
+
+    def done(self):
+        if self.problems:
+            raise Fail("; ".join(self.problems))
+
+
+# --- context shared by the tests ------------------------------------------
+class Ctx:
+    def __init__(self, args):
+        self.tool = args.tool
+        self.keep = args.keep
+        self.workdir = make_workdir()
+        self.payloads = args.payloads or qh.build_payloads(
+            os.path.join(self.workdir, "payloads"))
+        self._accel = {}
+        self._shared_vm = None
+        self._shared_token = None
+
+    def binary(self, arch, kind):
+        if kind == "stock":
+            return STOCK[arch]
+        b = os.path.join(DEBUG_DIR, "qemu-system-" + arch)
+        if not os.access(b, os.X_OK):
+            raise Fail("debug QEMU %s missing (tests/build-debug-qemu.sh "
+                       "should have built it)" % b)
+        return b
+
+    def accel(self, arch, binary):
+        """KVM for x86_64 when it works (trial VM), else TCG."""
+        if arch != "x86_64":
+            return "tcg"
+        want = os.environ.get("QLD_E2E_ACCEL", "auto")
+        if want != "auto":
+            return want
+        if binary not in self._accel:
+            self._accel[binary] = ("kvm" if qh.kvm_usable(arch, binary)
+                                   else "tcg")
+        return self._accel[binary]
+
+    def path(self, name):
+        return os.path.join(self.workdir, name)
+
+    def shared_x86_vm(self):
+        """One running stock x86_64 VM for the refusal tests."""
+        vm = self._shared_vm
+        if vm is None or not vm.alive():
+            token = qh.new_token()
+            binary = STOCK["x86_64"]
+            vm = qh.start_payload_vm("x86_64", "pc", "128M", token,
+                                     self.payloads,
+                                     accel=self.accel("x86_64", binary),
+                                     qemu_binary=binary)
+            try:
+                qh.wait_until_stamped(vm, 120)
+            except BaseException:
+                vm.stop()
+                raise
+            self._shared_vm, self._shared_token = vm, token
+        return vm
+
+    def close(self):
+        if self._shared_vm is not None:
+            self._shared_vm.stop()
+        if not self.keep:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+        else:
+            print("kept %s" % self.workdir)
+
+
+def make_workdir():
+    base = os.environ.get("QLD_E2E_TMPDIR")
+    if not base:
+        base = "/var/tmp"
+        try:
+            st = os.statvfs("/dev/shm")
+            # Two 4.25 GiB vmcores at once (oracle q35) plus slack.
+            if st.f_bavail * st.f_frsize > 10 * GiB:
+                base = "/dev/shm"
+        except OSError:
+            pass
+    return tempfile.mkdtemp(prefix="qld-e2e-", dir=base)
+
+
+# --- running the tool -----------------------------------------------------
+class ToolRun:
+    def __init__(self, argv, proc, secs, report, report_error):
+        self.argv = argv
+        self.rc = proc.returncode
+        self.stderr = proc.stderr.decode("utf-8", "backslashreplace")
+        self.stderr_raw = proc.stderr
+        self.secs = secs
+        self.report = report
+        self.report_error = report_error
+
+    def why(self):
+        return "rc %d, stderr: %s" % (self.rc, self.stderr.strip()[-600:])
+
+
+def run_tool(ctx, argv_tail, report_path=None, timeout=900):
+    argv = [ctx.tool] + list(argv_tail)
+    if report_path:
+        argv += ["--report", report_path]
+    t0 = time.monotonic()
+    try:
+        proc = subprocess.run(argv, stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise Fail("%s timed out after %ds" % (" ".join(argv), timeout))
+    secs = time.monotonic() - t0
+    report = report_error = None
+    if report_path:
+        try:
+            with open(report_path, "rb") as f:
+                raw = f.read()
+            os.unlink(report_path)
+            # JSON text must be UTF-8 (RFC 8259): decode strictly.
+            report = json.loads(raw.decode("utf-8"))
+        except (OSError, ValueError) as e:
+            report_error = "report %s unusable: %s" % (report_path, e)
+    return ToolRun(argv, proc, secs, report, report_error)
+
+
+def dump(ctx, vm, out, *extra):
+    return run_tool(ctx, ["-p", str(vm.pid), "-a", TOOL_ARCH[vm.arch],
+                          "-o", out] + list(extra), out + ".json")
+
+
+def check_report_ok(c, run, kind, core=None):
+    """A successful run's JSON report."""
+    if not c.expect(run.report is not None, run.report_error or "no report"):
+        return
+    r = run.report
+    c.expect(r.get("exit_code") == 0, "report exit_code %r" %
+             r.get("exit_code"))
+    c.expect(r.get("error") is None, "report error %r" % r.get("error"))
+    src = r.get("layout_source") or ""
+    if kind == "dwarf":
+        c.expect(src == "dwarf", "layout_source %r, want \"dwarf\"" % src)
+    else:
+        c.expect("profile" in src and "debian12-qemu-7.2-" in src,
+                 "layout_source %r does not name the shipped profile" % src)
+    if core is not None:
+        c.expect(r.get("blocks") == len(core.loads),
+                 "report blocks %r != %d PT_LOADs" % (r.get("blocks"),
+                                                      len(core.loads)))
+        total = sum(p.p_filesz for p in core.loads)
+        c.expect(r.get("bytes_total") == total,
+                 "report bytes_total %r != PT_LOAD sum %d" %
+                 (r.get("bytes_total"), total))
+
+
+def check_vm_running(c, vm, what="after the dump"):
+    st = vm.query_status()
+    c.expect(st.get("status") == "running" and st.get("running"),
+             "query-status %s: %r" % (what, st))
+    try:
+        qh.wait_heartbeat_advances(vm, 15)
+    except qh.HarnessError as e:
+        c.expect(False, "%s: %s" % (what, e))
+
+
+def check_output_file(c, path):
+    try:
+        st = os.stat(path)
+    except OSError as e:
+        c.expect(False, "no vmcore: %s" % e)
+        return False
+    c.expect(stat.S_IMODE(st.st_mode) == 0o600,
+             "vmcore mode %o, want 600" % stat.S_IMODE(st.st_mode))
+    return True
+
+
+def churn_consistent(core, desc):
+    """True iff the churn region is [H]*k + [H-1]*(n-k), H = heartbeat:
+    what memory looks like at one instant of the payload's loop."""
+    data = core.read_phys(desc.churn_start, desc.churn_size)
+    if data is None or desc.churn_size == 0:
+        return False
+    words = struct.unpack("<%dQ" % (len(data) // 8), data)
+    h = desc.heartbeat
+    k = 0
+    while k < len(words) and words[k] == h:
+        k += 1
+    return all(w == h - 1 for w in words[k:]) and h > 0
+
+
+def check_core_stamps(c, core, arch, token, live=None, hb_range=None):
+    """Control block and every stamped page of a payload vmcore."""
+    desc = qh.read_descriptor_from_vmcore(core, arch)
+    c.expect(desc.magic == qh.CB_MAGIC, "control block magic %#x" %
+             desc.magic)
+    c.expect(desc.token == token, "token %#x != %#x" % (desc.token, token))
+    c.expect(desc.state == qh.CB_STATE_DONE, "payload state %d" % desc.state)
+    c.expect(desc.arch == qh.CB_ARCH[arch], "payload arch %d" % desc.arch)
+    if live is not None:
+        c.expect(desc.ranges == live.ranges,
+                 "stamped ranges in the vmcore differ from the live ones")
+    if hb_range is not None:
+        lo, hi = hb_range
+        c.expect(lo <= desc.heartbeat <= hi,
+                 "vmcore heartbeat %d outside [%d, %d] seen around the "
+                 "dump" % (desc.heartbeat, lo, hi))
+    want = sum((e - s) // qh.PAGE_SIZE for s, e in desc.ranges)
+    c.expect(want > 0 and desc.pages == want,
+             "payload reports %d pages, ranges hold %d" % (desc.pages, want))
+    checked, bad = qh.check_stamps(core, token, desc)
+    c.expect(checked == want, "checked %d of %d stamped pages" %
+             (checked, want))
+    c.expect(not bad, "%d bad pages, first %s" % (
+        len(bad), bad and "%#x: %s" % bad[0]))
+    # The check must not be vacuous: the wrong token has to fail.
+    if desc.ranges:
+        s0 = desc.ranges[0][0]
+        probe = desc._replace(ranges=[(s0, s0 + 16 * qh.PAGE_SIZE)])
+        n, wrong = qh.check_stamps(core, token ^ 1, probe)
+        c.expect(n == 16 and len(wrong) == 16,
+                 "stamp checker accepted a wrong token")
+    return desc, checked
+
+
+def check_core_shape(c, core, arch, vcpus=1):
+    c.expect(core.e_machine == EM[arch] and core.elfclass == 64,
+             "ELF class %d machine %d, want 64/%d" % (core.elfclass,
+                                                      core.e_machine,
+                                                      EM[arch]))
+    c.expect(core.loads, "no PT_LOAD")
+    c.expect(all(p.p_vaddr == p.p_paddr for p in core.loads),
+             "p_vaddr != p_paddr (QEMU writes p_vaddr = p_paddr)")
+    c.expect(all(p.p_filesz == p.p_memsz for p in core.loads),
+             "p_filesz != p_memsz")
+    prs = [n for n in core.notes() if n.name == "CORE" and
+           n.type == NT_PRSTATUS]
+    c.expect(len(prs) == vcpus, "%d NT_PRSTATUS notes, want %d" %
+             (len(prs), vcpus))
+
+
+# --- test bodies ----------------------------------------------------------
+def stamps_live(ctx, arch, machine, mem, kind, freeze="meta", extra=()):
+    """Run the tool on the RUNNING VM; the vmcore must hold every stamp."""
+    c = Checks()
+    binary = ctx.binary(arch, kind)
+    accel = ctx.accel(arch, binary)
+    token = qh.new_token()
+    out = ctx.path("stamps.vmcore")
+    with qh.start_payload_vm(arch, machine, mem, token, ctx.payloads,
+                             list(extra), accel=accel,
+                             qemu_binary=binary) as vm:
+        t_stamp = qh.wait_until_stamped(vm, 120)
+        live = qh.read_descriptor(vm)
+        check_vm_running(c, vm, "before the dump")
+        hb0 = qh.read_heartbeat(vm)
+        run = dump(ctx, vm, out, "--freeze=" + freeze)
+        hb1 = qh.read_heartbeat(vm)
+        if run.rc != 0:
+            raise Fail("qemu-livedump failed: " + run.why())
+        freeze_us = run.report.get("freeze_us") if run.report else None
+        check_output_file(c, out)
+        with qh.Vmcore(out) as core:
+            check_core_shape(c, core, arch)
+            check_report_ok(c, run, kind, core)
+            desc, checked = check_core_stamps(c, core, arch, token, live,
+                                              (hb0, hb1))
+            consistent = churn_consistent(core, desc)
+            nloads = len(core.loads)
+        if freeze == "full":
+            # Everything was stopped for the whole copy: one instant.
+            c.expect(consistent, "churn region torn under --freeze=full")
+            r = run.report or {}
+            copy_us = (r.get("copy_s") or 0) * 1e6
+            c.expect(freeze_us is not None and freeze_us >= 0.9 * copy_us,
+                     "freeze_us %r shorter than the copy (%.0f us)" %
+                     (freeze_us, copy_us))
+        if not ctx.keep:
+            os.unlink(out)
+        check_vm_running(c, vm)
+    detail("%s %s %s, %s: %d stamped pages in %d PT_LOADs, stamping %.1fs, "
+           "dump %.2fs, freeze_us %s (--freeze=%s), churn %s, "
+           "layout_source %r" %
+           (kind, arch, machine, accel.upper(), checked, nloads, t_stamp,
+            run.secs, freeze_us, freeze,
+            "consistent" if consistent else "torn",
+            run.report and run.report.get("layout_source")))
+    c.done()
+
+
+def first_diff(fa, offa, fb, offb, n):
+    """Offset of the first differing byte of two file ranges, or None.
+
+    Reads 8 MiB chunks into two reused buffers, so memory stays bounded
+    and the comparison is a memcmp."""
+    chunk = 8 << 20
+    ba, bb = bytearray(chunk), bytearray(chunk)
+    done = 0
+    while done < n:
+        k = min(chunk, n - done)
+        if k < chunk:
+            ba, bb = bytearray(k), bytearray(k)
+        ra = os.preadv(fa, [ba], offa + done)
+        rb = os.preadv(fb, [bb], offb + done)
+        if ra != k or rb != k:
+            raise Fail("short read comparing vmcores at +%#x" % done)
+        if ba != bb:
+            for i in range(0, k, 4096):
+                if ba[i:i + 4096] != bb[i:i + 4096]:
+                    for j in range(i, min(i + 4096, k)):
+                        if ba[j] != bb[j]:
+                            return done + j
+        done += k
+    return None
+
+
+def compare_with_oracle(c, ours_path, qemu_path):
+    """Same PT_LOADs (in file order) and the same bytes in each."""
+    with qh.Vmcore(qemu_path) as q, qh.Vmcore(ours_path) as o:
+        c.expect((o.elfclass, o.e_machine, o.endian) ==
+                 (q.elfclass, q.e_machine, q.endian),
+                 "ELF class/machine/endian %r != QEMU's %r" %
+                 ((o.elfclass, o.e_machine, o.endian),
+                  (q.elfclass, q.e_machine, q.endian)))
+        key = lambda p: (p.p_paddr, p.p_vaddr, p.p_filesz, p.p_memsz)
+        lq = [p for t, p in q.phdrs if t == qh.PT_LOAD]
+        lo = [p for t, p in o.phdrs if t == qh.PT_LOAD]
+        fmt = lambda ps: ", ".join("[%#x +%#x]" % (p.p_paddr, p.p_filesz)
+                                   for p in ps)
+        if [key(p) for p in lo] != [key(p) for p in lq]:
+            same_set = sorted(map(key, lo)) == sorted(map(key, lq))
+            c.expect(False, "PT_LOADs differ%s: ours %s, QEMU's %s" %
+                     (" (order only)" if same_set else "", fmt(lo), fmt(lq)))
+            return None
+        fo = os.open(ours_path, os.O_RDONLY)
+        fq = os.open(qemu_path, os.O_RDONLY)
+        try:
+            for po, pq in zip(lo, lq):
+                d = first_diff(fo, po.p_offset, fq, pq.p_offset, pq.p_filesz)
+                if d is not None:
+                    c.expect(False, "bytes differ at paddr %#x (segment "
+                             "%#x +%#x)" % (pq.p_paddr + d, pq.p_paddr,
+                                            pq.p_filesz))
+        finally:
+            os.close(fo)
+            os.close(fq)
+        return lq
+
+
+def oracle(ctx, arch, machine, mem, kind, extra=(), want=None):
+    """Paused VM: qemu-livedump's vmcore vs QEMU's dump-guest-memory.
+
+    want(loads) -> problem string or None: checks the setup really has the
+    RAM layout this case is about (e.g. split around the 4 GiB hole)."""
+    c = Checks()
+    binary = ctx.binary(arch, kind)
+    accel = ctx.accel(arch, binary)
+    token = qh.new_token()
+    ours = ctx.path("oracle-ours.vmcore")
+    theirs = ctx.path("oracle-qemu.vmcore")
+    with qh.start_payload_vm(arch, machine, mem, token, ctx.payloads,
+                             list(extra), accel=accel,
+                             qemu_binary=binary) as vm:
+        t_stamp = qh.wait_until_stamped(vm, 300)
+        vm.pause()
+        st = vm.query_status()
+        if st.get("status") != "paused":
+            raise Fail("not paused after stop: %r" % st)
+        hb = qh.read_heartbeat(vm)
+        t_qemu = qh.qmp_dump(vm, theirs)
+        run = dump(ctx, vm, ours)
+        if run.rc != 0:
+            raise Fail("qemu-livedump failed: " + run.why())
+        st = vm.query_status()
+        c.expect(st.get("status") == "paused",
+                 "the tool changed the run state of a paused VM: %r" % st)
+        c.expect(qh.read_heartbeat(vm) == hb, "heartbeat moved while paused")
+        check_output_file(c, ours)
+        t0 = time.monotonic()
+        loads = compare_with_oracle(c, ours, theirs)
+        t_cmp = time.monotonic() - t0
+        if not ctx.keep:
+            os.unlink(theirs)
+        with qh.Vmcore(ours) as core:
+            check_core_shape(c, core, arch)
+            check_report_ok(c, run, kind, core)
+            desc, checked = check_core_stamps(c, core, arch, token,
+                                              hb_range=(hb, hb))
+        if loads is not None and want is not None:
+            problem = want(loads)
+            c.expect(problem is None, "setup: %s" % problem)
+        if not ctx.keep:
+            os.unlink(ours)
+        vm.resume()
+        check_vm_running(c, vm, "after cont")
+    total = sum(p.p_filesz for p in loads or [])
+    detail("%s %s %s %s, %s: %d PT_LOADs %s, %.2f GiB identical; stamping "
+           "%.1fs, QEMU dump %.1fs, qemu-livedump %.1fs, compare %.1fs; "
+           "%d stamped pages ok" %
+           (kind, arch, machine, mem, accel.upper(), len(loads or []),
+            " ".join("[%#x +%#x]" % (p.p_paddr, p.p_filesz)
+                     for p in loads or []),
+            total / GiB, t_stamp, t_qemu, run.secs, t_cmp, checked))
+    c.done()
+
+
+def want_above_4g(min_loads):
+    def check(loads):
+        if len(loads) < min_loads:
+            return "%d PT_LOADs, expected at least %d" % (len(loads),
+                                                          min_loads)
+        if not any(p.p_paddr >= 4 * GiB for p in loads):
+            return "no RAM above 4 GiB: no split around the hole"
+        return None
+    return check
+
+
+def want_q35_split_dimm(loads):
+    # ram-below-4g ends at 2 GiB, above-4g is 2 GiB, the DIMM sits in the
+    # device-memory window past it.
+    if not any(p.p_paddr == 0 and p.p_filesz == 2 * GiB for p in loads):
+        return "no [0, 2 GiB) low RAM segment"
+    if not any(p.p_paddr == 4 * GiB and p.p_filesz == 2 * GiB
+               for p in loads):
+        return "no [4 GiB, 6 GiB) high RAM segment"
+    if not any(p.p_paddr >= 6 * GiB and p.p_filesz == 256 << 20
+               for p in loads):
+        return "no 256 MiB DIMM segment above the high RAM"
+    return None
+
+
+def want_two_regions(loads):
+    ram = [p for p in loads if p.p_paddr >= 0x40000000]
+    if len(ram) < 2:
+        return "%d RAM PT_LOADs, expected 2 (two NUMA memdevs)" % len(ram)
+    return None
+
+
+def elf_build_id(path):
+    """The NT_GNU_BUILD_ID of an ELF64 little-endian file, as hex."""
+    with open(path, "rb") as f:
+        hdr = f.read(64)
+        if hdr[:4] != b"\x7fELF" or hdr[4] != 2:
+            raise Fail("%s: not ELF64" % path)
+        phoff, = struct.unpack_from("<Q", hdr, 32)
+        phentsize, phnum = struct.unpack_from("<HH", hdr, 54)
+        for i in range(phnum):
+            f.seek(phoff + i * phentsize)
+            ptype, _fl, off, _va, _pa, filesz = struct.unpack(
+                "<IIQQQQ", f.read(40))
+            if ptype != qh.PT_NOTE:
+                continue
+            f.seek(off)
+            notes = f.read(filesz)
+            pos = 0
+            while pos + 12 <= len(notes):
+                nsz, dsz, ntype = struct.unpack_from("<III", notes, pos)
+                name = notes[pos + 12:pos + 12 + nsz]
+                d = pos + 12 + ((nsz + 3) & ~3)
+                if ntype == 3 and name == b"GNU\0":
+                    return notes[d:d + dsz].hex()
+                pos = d + ((dsz + 3) & ~3)
+    raise Fail("%s: no build-id note" % path)
+
+
+def profile_lines(path):
+    with open(path) as f:
+        return [ln.rstrip("\n") for ln in f
+                if ln.strip() and not ln.startswith("#") and
+                not ln.startswith("build-id ")]
+
+
+def build_id_lines(path):
+    with open(path) as f:
+        return {ln.split()[1] for ln in f if ln.startswith("build-id ")
+                and len(ln.split()) == 2}
+
+
+def write_profile(ctx, arch):
+    c = Checks()
+    debug = ctx.binary(arch, "dwarf")
+    shipped = os.path.join(PROFILE_DIR, "debian12-qemu-7.2-%s.profile" %
+                           arch)
+    out = ctx.path("%s.profile" % arch)
+    run = run_tool(ctx, ["--write-profile", out, "--binary", debug,
+                         "--for-binary", STOCK[arch]])
+    if run.rc != 0:
+        raise Fail("--write-profile failed: " + run.why())
+    gen, ship = profile_lines(out), profile_lines(shipped)
+    if gen != ship:
+        diff = list(difflib.unified_diff(ship, gen, "shipped", "generated",
+                                         lineterm="", n=0))
+        c.expect(False, "generated profile differs from %s: %s" %
+                 (os.path.basename(shipped), " | ".join(diff[2:14])))
+    c.expect("target %s" % arch in gen, "no 'target %s' line" % arch)
+    stock_id = elf_build_id(STOCK[arch])
+    c.expect(stock_id in build_id_lines(out),
+             "generated profile lacks the stock build-id %s" % stock_id)
+    c.expect(stock_id in build_id_lines(shipped),
+             "shipped profile lacks the stock build-id %s" % stock_id)
+    debug_id = elf_build_id(debug)
+    detail("%s: %d layout lines equal; stock build-id %s in both; debug "
+           "build-id %s %s in the generated one" %
+           (arch, len(gen), stock_id, debug_id,
+            "recorded" if debug_id in build_id_lines(out) else "not"))
+    if not ctx.keep:
+        os.unlink(out)
+    c.done()
+
+
+def refusal(ctx, name, mutate, want_rc, want_msgs):
+    """The stock x86_64 VM with a bad --profile: refused, VM untouched.
+
+    mutate(list of lines of the x86_64 profile) -> lines to write (or a
+    path to use as is); want_msgs: regexes the error message must match."""
+    c = Checks()
+    vm = ctx.shared_x86_vm()
+    src = os.path.join(PROFILE_DIR, "debian12-qemu-7.2-x86_64.profile")
+    with open(src) as f:
+        lines = f.read().splitlines()
+    res = mutate(lines)
+    if isinstance(res, str):
+        prof = res
+    else:
+        prof = ctx.path(name + ".profile")
+        with open(prof, "w") as f:
+            f.write("\n".join(res) + "\n")
+    outdir = ctx.path("refusal-out")
+    os.makedirs(outdir, exist_ok=True)
+    out = os.path.join(outdir, "refused.vmcore")
+    rep = ctx.path(name + ".json")
+    run = run_tool(ctx, ["-p", str(vm.pid), "-a", "X86_64", "-o", out,
+                         "--profile", prof], rep)
+    c.expect(run.rc == want_rc, "exit status %d, want %d (stderr: %s)" %
+             (run.rc, want_rc, run.stderr.strip()[-400:]))
+    for rx in want_msgs:
+        c.expect(re.search(rx, run.stderr),
+                 "message %r does not match /%s/" % (run.stderr.strip(), rx))
+    c.expect(not os.listdir(outdir), "files left behind: %s" %
+             os.listdir(outdir))
+    if c.expect(run.report is not None, run.report_error or "no report"):
+        c.expect(run.report.get("exit_code") == want_rc,
+                 "report exit_code %r" % run.report.get("exit_code"))
+        err = run.report.get("error") or ""
+        c.expect(err and err in run.stderr,
+                 "report error %r is not the message printed" % err)
+    check_vm_running(c, vm)
+    detail("exit %d: %s" % (run.rc, run.stderr.strip()))
+    if not isinstance(res, str) and not ctx.keep:
+        os.unlink(prof)
+    c.done()
+
+
+# --- the tests, in run order ------------------------------------------------
+TESTS = []
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+@test
+def profile_x86_64_matches_shipped(ctx):
+    write_profile(ctx, "x86_64")
+
+
+@test
+def profile_aarch64_matches_shipped(ctx):
+    write_profile(ctx, "aarch64")
+
+
+@test
+def stamps_stock_x86_64_pc_256M(ctx):
+    stamps_live(ctx, "x86_64", "pc", "256M", "stock")
+
+
+@test
+def stamps_stock_aarch64_virt_256M(ctx):
+    stamps_live(ctx, "aarch64", "virt", "256M", "stock")
+
+
+@test
+def freeze_full_stock_x86_64_pc_256M(ctx):
+    stamps_live(ctx, "x86_64", "pc", "256M", "stock", freeze="full")
+
+
+@test
+def refuse_profile_of_other_target(ctx):
+    aarch = os.path.join(PROFILE_DIR, "debian12-qemu-7.2-aarch64.profile")
+    refusal(ctx, "other-target", lambda lines: aarch, 5,
+            [r"target aarch64", r"x86_64"])
+
+
+@test
+def refuse_profile_wrong_offset(ctx):
+    def mutate(lines):
+        old = "field AddressSpace.name 16 8"
+        if old not in lines:
+            raise Fail("shipped profile has no %r line" % old)
+        return [("field AddressSpace.name 24 8" if ln == old else ln)
+                for ln in lines]
+    refusal(ctx, "wrong-offset", mutate, 6,
+            [r"AddressSpace", r"\"memory\""])
+
+
+@test
+def refuse_profile_missing_field(ctx):
+    def mutate(lines):
+        kept = [ln for ln in lines if not ln.startswith("field "
+                                                        "FlatView.ranges ")]
+        if len(kept) != len(lines) - 1:
+            raise Fail("shipped profile has no FlatView.ranges line")
+        return kept
+    refusal(ctx, "missing-field", mutate, 5, [r"FlatView\.ranges"])
+
+
+@test
+def refuse_profile_garbage_line(ctx):
+    # Garbage in the middle (line 12), so the message must locate it.
+    refusal(ctx, "garbage", lambda lines: lines[:11] +
+            ["this is %% not a profile line"] + lines[11:], 5, [r"line 12"])
+
+
+@test
+def stamps_dwarf_x86_64_pc_256M(ctx):
+    stamps_live(ctx, "x86_64", "pc", "256M", "dwarf")
+
+
+@test
+def stamps_dwarf_aarch64_virt_256M(ctx):
+    stamps_live(ctx, "aarch64", "virt", "256M", "dwarf")
+
+
+@test
+def oracle_dwarf_x86_64_pc_512M(ctx):
+    oracle(ctx, "x86_64", "pc", "512M", "dwarf")
+
+
+@test
+def oracle_dwarf_aarch64_virt_numa2(ctx):
+    oracle(ctx, "aarch64", "virt", "256M", "dwarf", AARCH64_NUMA,
+           want_two_regions)
+
+
+@test
+def oracle_stock_aarch64_virt_numa2(ctx):
+    oracle(ctx, "aarch64", "virt", "256M", "stock", AARCH64_NUMA,
+           want_two_regions)
+
+
+@test
+def oracle_stock_x86_64_pc_4G(ctx):
+    # pc puts 3 GiB below the hole once RAM >= 3.5 GiB: [0, 3G) + [4G, 5G).
+    oracle(ctx, "x86_64", "pc", "4G", "stock", (), want_above_4g(3))
+
+
+@test
+def oracle_stock_x86_64_q35_4G_numa_memfd_dimm(ctx):
+    oracle(ctx, "x86_64", "q35", "4G,slots=2,maxmem=8G", "stock",
+           Q35_NUMA_DIMM, want_q35_split_dimm)
+
+
+# --- runner ---------------------------------------------------------------
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("-k", action="append", default=[],
+                    help="run tests whose name contains this (repeatable)")
+    ap.add_argument("--tool", default=os.environ.get("QLD_TOOL"))
+    ap.add_argument("--payloads", help="prebuilt payload directory")
+    ap.add_argument("--list", action="store_true")
+    ap.add_argument("--keep", action="store_true",
+                    help="keep vmcores and profiles")
+    args = ap.parse_args()
+    env_k = os.environ.get("QLD_E2E_TESTS", "")
+    pats = args.k + [p for p in re.split(r"[,\s]+", env_k) if p]
+    tests = [t for t in TESTS
+             if not pats or any(p in t.__name__ for p in pats)]
+    if args.list:
+        for t in tests:
+            print(t.__name__)
+        return 0
+    if not tests:
+        print("no test matches %s" % pats)
+        print("test_livedump: 0 passed, 1 failed")
+        return 1
+    if not args.tool or not os.access(args.tool, os.X_OK):
+        print("FAIL setup: no qemu-livedump (set QLD_TOOL or --tool)")
+        print("test_livedump: 0 passed, 1 failed")
+        return 1
+    args.tool = os.path.abspath(args.tool)
+
+    passed = failed = 0
+    try:
+        ctx = Ctx(args)
+    except Exception as e:  # noqa: BLE001 - report, do not crash
+        print("FAIL setup: %s" % e)
+        print("test_livedump: 0 passed, 1 failed")
+        return 1
+    for acc_arch in ("x86_64",):
+        a = ctx.accel(acc_arch, STOCK[acc_arch])
+        print("x86_64 accelerator: %s; aarch64: TCG%s" %
+              (a.upper(), "" if a == "kvm" else
+               " (KVM not usable here, x86_64 runs under TCG)"), flush=True)
+    print("vmcores in %s" % ctx.workdir, flush=True)
+    try:
+        for t in tests:
+            name = t.__name__
+            t0 = time.monotonic()
+            try:
+                t(ctx)
+            except Skip as e:
+                failed += 1
+                print("SKIP %s: %s   <-- counts as a FAILURE (no documented "
+                      "reason to skip)" % (name, e), flush=True)
+                continue
+            except Fail as e:
+                failed += 1
+                print("FAIL %s: %s" % (name, e), flush=True)
+                continue
+            except (qh.HarnessError, OSError, subprocess.SubprocessError) \
+                    as e:
+                failed += 1
+                print("FAIL %s: %s: %s" % (name, type(e).__name__, e),
+                      flush=True)
+                continue
+            except Exception as e:  # noqa: BLE001 - a bug in the test
+                failed += 1
+                print("FAIL %s: unexpected %s: %s\n%s" % (
+                    name, type(e).__name__, e,
+                    traceback.format_exc().rstrip()), flush=True)
+                continue
+            finally:
+                # Vmcores of a failed test must not fill the tmpfs.
+                if not args.keep:
+                    for f in os.listdir(ctx.workdir):
+                        if f.endswith(".vmcore"):
+                            os.unlink(os.path.join(ctx.workdir, f))
+            passed += 1
+            print("PASS %s (%.1fs)" % (name, time.monotonic() - t0),
+                  flush=True)
+    finally:
+        ctx.close()
+    print("test_livedump: %d passed, %d failed" % (passed, failed))
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
