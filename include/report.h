@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "backtrace.h"
 #include "error.h"
 
 #define LD_REPORT_MAX_WARNINGS 32
@@ -19,6 +20,7 @@ struct ld_report {
 	pid_t pid;
 	const char *arch;
 	const char *output;
+	const char *report_path;	/* --report FILE, or NULL */
 	const char *freeze_mode;	/* "meta" or "full" */
 	char *layout_source;		/* "dwarf" or "profile <path> (...)" */
 	const char *accel;		/* "kvm", "tcg" or "unknown" */
@@ -38,6 +40,7 @@ struct ld_report {
 	double copy_s;
 	char *warnings[LD_REPORT_MAX_WARNINGS];
 	unsigned int nwarnings;
+	struct ld_backtraces backtraces;	/* --backtraces: owned */
 	const char *error;		/* set when the run failed */
 	int exit_code;
 };

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "arch.h"
+#include "backtrace.h"
 #include "copier.h"
 #include "cpu.h"
 #include "debuginfo.h"
@@ -49,6 +50,7 @@ struct options {
 	const char *for_binary[8];	/* --for-binary: build-ids to record */
 	unsigned int nfor_binary;
 	bool list_profiles;
+	bool backtraces;		/* --backtraces */
 	enum freeze_mode freeze;
 	bool force;
 	bool quiet;
@@ -103,6 +105,8 @@ static void usage(FILE *f)
 "      --debuginfo FILE   separate debug info for QEMU's binary\n"
 "      --profile FILE     struct layouts from this profile (QEMU without DWARF)\n"
 "      --report FILE      write a JSON report of the run\n"
+"      --backtraces       add backtraces of QEMU's threads to the report\n"
+"                         (taken while frozen: lengthens the freeze)\n"
 "  -q, --quiet            no summary on stderr\n"
 "  -h, --help             this help\n"
 "  -V, --version          the version\n"
@@ -138,7 +142,7 @@ static struct ld_error *parse_options(int argc, char **argv,
 	enum {
 		OPT_FORCE = 256, OPT_FREEZE, OPT_DEBUGINFO, OPT_REPORT,
 		OPT_PROFILE, OPT_WRITE_PROFILE, OPT_BINARY, OPT_FOR_BINARY,
-		OPT_LIST_PROFILES,
+		OPT_LIST_PROFILES, OPT_BACKTRACES,
 	};
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
@@ -153,6 +157,7 @@ static struct ld_error *parse_options(int argc, char **argv,
 		{ "binary", required_argument, NULL, OPT_BINARY },
 		{ "for-binary", required_argument, NULL, OPT_FOR_BINARY },
 		{ "list-profiles", no_argument, NULL, OPT_LIST_PROFILES },
+		{ "backtraces", no_argument, NULL, OPT_BACKTRACES },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -215,6 +220,9 @@ static struct ld_error *parse_options(int argc, char **argv,
 			break;
 		case OPT_LIST_PROFILES:
 			o->list_profiles = true;
+			break;
+		case OPT_BACKTRACES:
+			o->backtraces = true;
 			break;
 		case 'q':
 			o->quiet = true;
@@ -628,6 +636,8 @@ static struct ld_error *run(const struct options *o, struct ld_report *rep,
 	err = ld_proc_freeze(&proc);
 	if (!err)
 		err = read_snapshot(o, &proc, &layout, &snap);
+	if (!err && o->backtraces)
+		err = ld_backtrace_threads(&proc, &rep->backtraces);
 	rep->threads = proc.ntids;
 	if (err || o->freeze == FREEZE_META)
 		ld_proc_thaw(&proc);
@@ -696,6 +706,7 @@ int main(int argc, char **argv)
 	rep.pid = o.pid;
 	rep.arch = o.arch->name;
 	rep.output = o.output;
+	rep.report_path = o.report;
 	rep.freeze_mode = o.freeze == FREEZE_FULL ? "full" : "meta";
 	rep.accel = "unknown";
 

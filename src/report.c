@@ -39,6 +39,7 @@ void ld_report_free(struct ld_report *r)
 	r->nwarnings = 0;
 	ld_report_set(&r->layout_source, NULL);
 	ld_report_set(&r->vmcoreinfo_source, NULL);
+	ld_backtraces_free(&r->backtraces);
 }
 
 static double mib(uint64_t bytes)
@@ -61,6 +62,10 @@ void ld_report_print_summary(const struct ld_report *r, FILE *f)
 	if (r->skipped_ram_device || r->skipped_nonvolatile)
 		fprintf(f, "  left out as QEMU's dump does: %" PRIu64 " device RAM region(s) (never read), %" PRIu64 " non-volatile region(s)\n",
 			r->skipped_ram_device, r->skipped_nonvolatile);
+	if (r->backtraces.count)
+		fprintf(f, "  backtraces of %zu QEMU threads taken while frozen%s\n",
+			r->backtraces.count,
+			r->exit_code || !r->report_path ? "" : " (in the JSON report)");
 	fprintf(f, "  layouts from %s (resolved in %" PRIu64 " us), vmcoreinfo: %s\n",
 		r->layout_source ? r->layout_source : "?", r->debuginfo_us,
 		r->vmcoreinfo ? r->vmcoreinfo_source : "none");
@@ -95,6 +100,35 @@ static void json_key(FILE *f, const char *key, bool *first)
 	*first = false;
 	json_string(f, key);
 	fputs(": ", f);
+}
+
+static void json_threads(FILE *f, const struct ld_backtraces *bt)
+{
+	fputc('[', f);
+	for (size_t i = 0; i < bt->count; i++) {
+		const struct ld_thread_trace *t = &bt->threads[i];
+
+		fprintf(f, "%s\n    {\"tid\": %d, \"name\": ", i ? "," : "",
+			(int)t->tid);
+		json_string(f, t->name);
+		fputs(", \"frames\": [", f);
+		for (unsigned int j = 0; j < t->nframes; j++) {
+			const struct ld_frame *fr = &t->frames[j];
+			char text[160];
+
+			if (fr->sym[0])
+				snprintf(text, sizeof(text), "0x%" PRIx64 " %s+0x%" PRIx64,
+					 fr->ip, fr->sym, fr->offset);
+			else
+				snprintf(text, sizeof(text), "0x%" PRIx64, fr->ip);
+			fputs(j ? ", " : "", f);
+			json_string(f, text);
+		}
+		fputs("], \"error\": ", f);
+		json_string(f, t->error[0] ? t->error : NULL);
+		fputc('}', f);
+	}
+	fputs(bt->count ? "\n  ]" : "]", f);
 }
 
 static void json_render(const struct ld_report *r, FILE *f)
@@ -154,6 +188,8 @@ static void json_render(const struct ld_report *r, FILE *f)
 		json_string(f, r->warnings[i]);
 	}
 	fputc(']', f);
+	json_key(f, "threads", &first);
+	json_threads(f, &r->backtraces);
 	json_key(f, "exit_code", &first);
 	fprintf(f, "%d", r->exit_code);
 	json_key(f, "error", &first);

@@ -419,3 +419,29 @@ Test(live, different_vmcoreinfo_notes_give_none_and_a_warning)
 	check_vmcore_notes(out, false, FAKE_DEFAULT_VCPUS, 2);
 	finish();
 }
+
+/* Incident reports: where each QEMU thread was when frozen. */
+Test(live, backtraces_of_every_thread_in_the_report)
+{
+	char report[4096], *buf = calloc(1, 1 << 20);
+	struct tool_run r;
+	FILE *f;
+
+	cr_assert_not_null(buf);
+	start("tests/fake-qemu-a", NULL);
+	snprintf(report, sizeof(report), "%s/bt.json", dir);
+	const char *const extra[] = { "--report", report, "--backtraces", NULL };
+	dump(&r, extra);
+	cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+	cr_expect(strstr(r.err, "backtraces of 5 QEMU threads"), "%s", r.err);
+	f = fopen(report, "r");
+	cr_assert_not_null(f);
+	cr_assert(fread(buf, 1, (1 << 20) - 1, f) > 0);
+	fclose(f);
+	cr_expect(strstr(buf, "\"threads\": ["), "%s", buf);
+	cr_expect(strstr(buf, " worker+0x"), "the workers' frames are named: %s", buf);
+	cr_expect(strstr(buf, " main+0x"), "%s", buf);
+	cr_expect(strstr(buf, "\"name\": \"fake-qemu-a\""), "%s", buf);
+	free(buf);
+	finish();
+}
