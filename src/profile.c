@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "profile.h"
+#include "textfile.h"
 
 #define PROFILE_MAGIC "qemu-livedump-profile"
 #define PROFILE_FORMAT 1
@@ -153,33 +154,17 @@ out:
 	return err;
 }
 
-struct ld_error *ld_profile_write(const char *path,
-				  const struct ld_binary_id *id,
-				  const char *const *extra_build_ids,
-				  const struct ld_layout *layout)
-{
-	char *tmp = NULL;
-	FILE *f;
-	int fd, e;
+struct profile_text {
+	const struct ld_binary_id *id;
+	const char *const *extra_build_ids;
+	const struct ld_layout *layout;
+};
 
-	if (ld_layout_first_missing(layout) >= 0)
-		return ld_error(LD_EXIT_DEBUGINFO, "layout incomplete: %s missing",
-				ld_field_descs[ld_layout_first_missing(layout)].key);
-	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
-		return &ld_error_nomem;
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		e = errno;
-		free(tmp);
-		return ld_error_errno(LD_EXIT_OUTPUT, e, "creating %s", path);
-	}
-	fchmod(fd, 0644);
-	f = fdopen(fd, "w");
-	if (!f) {
-		e = errno;
-		close(fd);
-		goto fail;
-	}
+static void render_profile(FILE *f, const void *ctx)
+{
+	const struct profile_text *p = ctx;
+	const struct ld_binary_id *id = p->id;
+
 	fprintf(f, "# qemu-livedump layout profile: struct layouts of one QEMU build,\n"
 		   "# taken from its DWARF (qemu-livedump --write-profile).\n");
 	fprintf(f, "%s %d\n", PROFILE_MAGIC, PROFILE_FORMAT);
@@ -188,28 +173,27 @@ struct ld_error *ld_profile_write(const char *path,
 	fprintf(f, "host-arch %s\n", id->host_arch[0] ? id->host_arch : "unknown");
 	if (id->build_id[0])
 		fprintf(f, "build-id %s\n", id->build_id);
-	for (int i = 0; extra_build_ids && extra_build_ids[i]; i++)
-		fprintf(f, "build-id %s\n", extra_build_ids[i]);
+	for (int i = 0; p->extra_build_ids && p->extra_build_ids[i]; i++)
+		fprintf(f, "build-id %s\n", p->extra_build_ids[i]);
 	for (int i = 0; i < LF_COUNT; i++)
-		if (layout->have[i])
+		if (p->layout->have[i])
 			fprintf(f, "field %s %" PRIu64 " %" PRIu64 "\n",
-				ld_field_descs[i].key, layout->offset[i],
-				layout->size[i]);
-	if (fflush(f) || ferror(f)) {
-		e = errno ? errno : EIO;
-		fclose(f);
-		goto fail;
-	}
-	if (fclose(f) || rename(tmp, path)) {
-		e = errno;
-		goto fail;
-	}
-	free(tmp);
-	return NULL;
-fail:
-	unlink(tmp);
-	free(tmp);
-	return ld_error_errno(LD_EXIT_OUTPUT, e, "writing profile %s", path);
+				ld_field_descs[i].key, p->layout->offset[i],
+				p->layout->size[i]);
+}
+
+struct ld_error *ld_profile_write(const char *path,
+				  const struct ld_binary_id *id,
+				  const char *const *extra_build_ids,
+				  const struct ld_layout *layout)
+{
+	struct profile_text text = { id, extra_build_ids, layout };
+	int missing = ld_layout_first_missing(layout);
+
+	if (missing >= 0)
+		return ld_error(LD_EXIT_DEBUGINFO, "layout incomplete: %s missing",
+				ld_field_descs[missing].key);
+	return ld_write_text_file(path, 0644, "profile", render_profile, &text);
 }
 
 static int field_by_key(const char *key)

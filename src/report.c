@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "report.h"
+#include "textfile.h"
 
 void ld_report_warn(struct ld_report *r, const char *fmt, ...)
 {
@@ -197,45 +198,14 @@ static void json_render(const struct ld_report *r, FILE *f)
 	fputs("\n}\n", f);
 }
 
+static void render_json(FILE *f, const void *ctx)
+{
+	json_render(ctx, f);
+}
+
 struct ld_error *ld_report_write_json(const struct ld_report *r,
 				      const char *path)
 {
-	char *tmp = NULL;
-	FILE *f;
-	int fd, err;
-
-	if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0)
-		return &ld_error_nomem;
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		err = errno;
-		free(tmp);
-		return ld_error_errno(LD_EXIT_OUTPUT, err, "creating report %s", path);
-	}
-	f = fdopen(fd, "w");
-	if (!f) {
-		err = errno;
-		close(fd);
-		goto fail;
-	}
-	json_render(r, f);
-	if (fflush(f) || ferror(f) || fsync(fileno(f))) {
-		err = errno ? errno : EIO;
-		fclose(f);
-		goto fail;
-	}
-	if (fclose(f)) {
-		err = errno;
-		goto fail;
-	}
-	if (rename(tmp, path)) {
-		err = errno;
-		goto fail;
-	}
-	free(tmp);
-	return NULL;
-fail:
-	unlink(tmp);
-	free(tmp);
-	return ld_error_errno(LD_EXIT_OUTPUT, err, "writing report %s", path);
+	/* The report names the guest and where its memory went: 0600 too. */
+	return ld_write_text_file(path, 0600, "report", render_json, r);
 }

@@ -178,23 +178,22 @@ Test(live, dump_layout_b_full_freeze_with_vmcoreinfo)
 	finish();
 }
 
-Test(live, dump_to_a_pipe_is_the_same_stream)
+/*
+ * Dump to "-" with a pipe (through cat) as standard output, so the tool
+ * cannot seek; the stream ends up in path.
+ */
+static void dump_through_pipe(struct tool_run *r, const char *path)
 {
-	static const char *const stdout_arg[] = { "--force", NULL };
-	struct tool_run r;
-	char piped[4096];
-	int fd;
+	const char *argv[] = { "qemu-livedump", "-p", NULL, "-a", "X86_64",
+			       "-o", "-", NULL };
+	char pid[16];
+	int fd, p[2];
+	pid_t cat;
 
-	start("tests/fake-qemu-a", NULL);
-	dump(&r, NULL);
-	cr_assert_eq(r.status, 0, "%s", r.err);
-	snprintf(piped, sizeof(piped), "%s/piped", dir);
-	fd = open(piped, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	cr_assert(fd >= 0);
-	/* A pipe between the tool and cat, so the tool cannot seek. */
-	int p[2];
 	cr_assert(pipe(p) == 0);
-	pid_t cat = fork();
+	cat = fork();
 	if (cat == 0) {
 		dup2(p[0], 0);
 		dup2(fd, 1);
@@ -203,15 +202,25 @@ Test(live, dump_to_a_pipe_is_the_same_stream)
 		_exit(127);
 	}
 	close(p[0]);
-	char pid[16];
 	snprintf(pid, sizeof(pid), "%d", (int)fx.pid);
-	const char *argv[] = { "qemu-livedump", "-p", pid, "-a", "X86_64",
-			       "-o", "-", stdout_arg[0], NULL };
-	cr_assert(tool_run(&r, argv, NULL, p[1], 60));
+	argv[2] = pid;
+	cr_assert(tool_run(r, argv, NULL, p[1], 60));
 	close(p[1]);
 	waitpid(cat, NULL, 0);
 	close(fd);
+	cr_assert_eq(r->status, 0, "%s", r->err);
+}
+
+Test(live, dump_to_a_pipe_is_the_same_stream)
+{
+	struct tool_run r;
+	char piped[4096];
+
+	start("tests/fake-qemu-a", NULL);
+	dump(&r, NULL);
 	cr_assert_eq(r.status, 0, "%s", r.err);
+	snprintf(piped, sizeof(piped), "%s/piped", dir);
+	dump_through_pipe(&r, piped);
 	check_vmcore(piped, false, FAKE_DEFAULT_VCPUS);
 
 	/*
@@ -378,31 +387,9 @@ Test(live, vmcoreinfo_found_in_guest_ram_when_writing_a_pipe)
 {
 	static const char *const args[] = { "--vmcoreinfo-in-ram=1", NULL };
 	struct tool_run r;
-	char pid[16];
-	int fd;
 
 	start("tests/fake-qemu-a", args);
-	fd = open(out, O_WRONLY | O_CREAT | O_EXCL, 0600);
-	cr_assert(fd >= 0);
-	int p[2];
-	cr_assert(pipe(p) == 0);
-	pid_t cat = fork();
-	if (cat == 0) {
-		dup2(p[0], 0);
-		dup2(fd, 1);
-		close(p[1]);
-		execlp("cat", "cat", (char *)NULL);
-		_exit(127);
-	}
-	close(p[0]);
-	snprintf(pid, sizeof(pid), "%d", (int)fx.pid);
-	const char *argv[] = { "qemu-livedump", "-p", pid, "-a", "X86_64",
-			       "-o", "-", NULL };
-	cr_assert(tool_run(&r, argv, NULL, p[1], 60));
-	close(p[1]);
-	waitpid(cat, NULL, 0);
-	close(fd);
-	cr_assert_eq(r.status, 0, "%s", r.err);
+	dump_through_pipe(&r, out);
 	check_vmcore_notes(out, true, FAKE_DEFAULT_VCPUS, 1);
 	finish();
 }
