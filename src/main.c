@@ -76,6 +76,8 @@ static void install_signal_handlers(void)
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaction(sigs[i], &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* Suspending the tool (^Z) would suspend a VM frozen by it with it. */
+	signal(SIGTSTP, SIG_IGN);
 }
 
 static struct ld_error *check_stop(void)

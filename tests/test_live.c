@@ -432,3 +432,30 @@ Test(live, backtraces_of_every_thread_in_the_report)
 	free(buf);
 	finish();
 }
+
+/* ^Z must not suspend the tool, or a frozen VM would stay frozen. */
+Test(live, sigtstp_does_not_suspend_a_freeze)
+{
+	static const char *const env[] = {
+		"QEMU_LIVEDUMP_TEST_HOLD_FROZEN_MS=300", NULL };
+	char pid[16];
+	int st;
+
+	start("tests/fake-qemu-a", NULL);
+	snprintf(pid, sizeof(pid), "%d", (int)fx.pid);
+	const char *const argv[] = { "qemu-livedump", "-p", pid, "-a", "X86_64",
+				     "-o", out, "--freeze=full", NULL };
+	pid_t tool = tool_spawn(argv, env);
+	int waited = 0;
+	while (all_threads_running(fx.pid) && waited < 10000) {
+		usleep(2000);
+		waited += 2;
+	}
+	cr_assert(!all_threads_running(fx.pid), "the tool never froze the target");
+	kill(tool, SIGTSTP);
+	cr_assert_eq(waitpid(tool, &st, WUNTRACED), tool);
+	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		  "the dump completes despite ^Z (status 0x%x)", st);
+	check_vmcore(out, false, FAKE_DEFAULT_VCPUS);
+	finish();
+}
