@@ -4,8 +4,17 @@
  * process_vm_readv, in multi-MiB batches, with bounded memory.
  *
  * Zero pages become holes when the output is seekable (the file size stays
- * the same, the bytes read back as zeros).  A range that cannot be read is
- * an error naming its block, never silent zeros.
+ * the same, the bytes read back as zeros).  Pages the target never touched
+ * (not present and not swapped in /proc/PID/pagemap, in a private anonymous
+ * mapping) read as zeros and are not read at all.  A range that cannot be
+ * read is an error naming its block, never silent zeros.
+ *
+ * Reading and writing overlap: the calling thread reads, a writer thread
+ * writes, through a few bounded buffers.  On regular files on disk the
+ * writer starts writeback right behind itself and drops what is on disk
+ * from the page cache, so a huge dump neither waits on dirty limits nor
+ * evicts everything else (O_DIRECT on request; measured no faster here:
+ * docs/PERFORMANCE.md).
  */
 #ifndef QLD_COPIER_H
 #define QLD_COPIER_H
@@ -24,20 +33,33 @@ struct ld_copy_stats {
 	uint64_t bytes_hole;	/* zero bytes left as holes */
 	uint64_t read_calls;	/* process_vm_readv calls */
 	uint64_t ns;		/* wall time of the copy */
+	uint64_t bytes_unpopulated;	/* never touched: not read at all */
+	uint64_t bytes_direct;	/* written with O_DIRECT (LD_COPY_DIRECT) */
+};
+
+/* Tuning switches for tests and benchmarks; 0 is the measured default. */
+enum {
+	LD_COPY_NO_PAGEMAP = 1u << 0,	/* read untouched pages too */
+	LD_COPY_NO_THREAD = 1u << 1,	/* write from the reading thread */
+	LD_COPY_DIRECT = 1u << 2,	/* O_DIRECT where the file takes it */
+	LD_COPY_NO_DROP_CACHE = 1u << 3,	/* no flush+drop behind writes */
 };
 
 struct ld_copy_opts {
-	size_t batch_bytes;	/* bytes per process_vm_readv (default 4 MiB) */
+	size_t batch_bytes;	/* bytes per buffer (default 8 MiB, max 16) */
 	bool sparse;		/* leave zero pages as holes (seekable only) */
 	volatile sig_atomic_t *stop;	/* set by a signal handler: abort */
 	/*
 	 * Called with every piece of guest RAM read, before it is written,
-	 * in gpa order within a block (whole pages when sizes allow).  Lets
-	 * the caller look for things in guest RAM (the kernel's VMCOREINFO
-	 * note) without a second pass.  May be NULL.
+	 * in gpa order within a block (whole pages when sizes allow), from
+	 * the calling thread.  Lets the caller look for things in guest RAM
+	 * (the kernel's VMCOREINFO note) without a second pass.  Untouched
+	 * pages (bytes_unpopulated) are zeros that were never read and are
+	 * not passed.  May be NULL.
 	 */
 	void (*inspect)(void *ctx, uint64_t gpa, const void *data, size_t len);
 	void *inspect_ctx;
+	unsigned int flags;	/* LD_COPY_NO_*, 0 normally */
 };
 
 /*

@@ -1,21 +1,44 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* copier.c - stream guest RAM from the target into the vmcore. */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "copier.h"
 #include "proc.h"
 
-#define DEFAULT_BATCH	(4u << 20)
-#define MAX_BATCH	(32u << 20)	/* keeps our RSS bounded */
+/*
+ * Sizes, measured in docs/PERFORMANCE.md: 8 MiB buffers amortise the
+ * syscalls (1 to 16 MiB measured the same); three of them let the reader
+ * fill one while the writer writes another, and keep RSS near 34 MiB.
+ */
+#define DEFAULT_BATCH	(8u << 20)
+#define MAX_BATCH	(16u << 20)	/* NBUF of them: RSS stays bounded */
+#define NBUF		3
 #define REMOTE_CHUNK	(256u << 10)
 #define ZERO_PAGE	4096u
+#define DIO_ALIGN	4096u	/* covers 512 and 4096 byte sectors */
+#define DROP_LAG	(64ull << 20)	/* written data kept dirty at most */
+#define MAX_VMAS	65536u	/* bound on what we keep of smaps */
+#ifndef TMPFS_MAGIC
+#define TMPFS_MAGIC	0x01021994
+#endif
+#ifndef RAMFS_MAGIC
+#define RAMFS_MAGIC	0x858458f6
+#endif
+#define PM_PRESENT	(1ull << 63)
+#define PM_SWAPPED	(1ull << 62)
 
 #ifndef IOV_MAX
 #define IOV_MAX 1024
@@ -142,44 +165,6 @@ static struct ld_error *read_batch(pid_t pid, uint64_t host,
 	return NULL;
 }
 
-/* Write buf (file offset off), leaving all-zero pages as holes. */
-static struct ld_error *write_sparse(int fd, const unsigned char *buf,
-				     size_t len, uint64_t off,
-				     struct ld_copy_stats *st)
-{
-	size_t pos = 0, run = 0;	/* run: start of pending data */
-
-	while (pos < len) {
-		/* pages of the file, not of the buffer, become holes */
-		size_t c = ZERO_PAGE - (size_t)((off + pos) % ZERO_PAGE);
-
-		if (c > len - pos)
-			c = len - pos;
-
-		if (all_zero(buf + pos, c)) {
-			if (pos > run) {
-				struct ld_error *err =
-					ld_write_all(fd, buf + run, pos - run,
-						     (off_t)(off + run));
-				if (err)
-					return err;
-				st->bytes_written += pos - run;
-			}
-			st->bytes_hole += c;
-			run = pos + c;
-		}
-		pos += c;
-	}
-	if (len > run) {
-		struct ld_error *err = ld_write_all(fd, buf + run, len - run,
-						    (off_t)(off + run));
-		if (err)
-			return err;
-		st->bytes_written += len - run;
-	}
-	return NULL;
-}
-
 /* Reject what would overflow or break the streaming contract. */
 static struct ld_error *check_layout(const struct ld_memmap *map,
 				     const uint64_t *offsets, bool seekable,
@@ -210,6 +195,507 @@ static struct ld_error *check_layout(const struct ld_memmap *map,
 	return NULL;
 }
 
+/* ------------------------------------------------------------------------
+ * Untouched pages: private anonymous memory that /proc/PID/pagemap reports
+ * neither present nor swapped reads as zeros, so it need not be read.  Only
+ * there: a file, shared or userfaultfd-managed mapping has contents that
+ * pagemap cannot see.
+ */
+
+struct vma {
+	uint64_t start, end;
+};
+
+struct untouched {
+	int fd;			/* /proc/PID/pagemap, -1: read everything */
+	uint64_t page;		/* host page size */
+	struct vma *vmas;	/* qualifying mappings, sorted */
+	size_t nvmas;
+	uint64_t *ent;		/* pagemap entries of one buffer */
+	size_t cap;
+};
+
+/* VmFlags that make not-present pages something else than zeros. */
+static bool flags_disqualify(const char *line)
+{
+	static const char *const bad[] = { "um", "pf", "io", "mm" };
+	const char *p = line + strlen("VmFlags:");
+
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+			if (!strncmp(p, bad[i], 2) &&
+			    (p[2] == ' ' || p[2] == '\n' || !p[2]))
+				return true;
+		while (*p && *p != ' ')
+			p++;
+	}
+	return false;
+}
+
+/* Parse one smaps header line; true if it is one. */
+static bool smaps_header(const char *line, struct vma *v, bool *ok)
+{
+	unsigned long long start, end, pgoff, inode;
+	unsigned int maj, min;
+	char perms[8];
+	int n = 0;
+	const char *path;
+
+	if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %n", &start, &end,
+		   perms, &pgoff, &maj, &min, &inode, &n) < 7 || !n)
+		return false;
+	path = line + n;
+	v->start = start;
+	v->end = end;
+	/* readable, private, anonymous: no device, inode or file name */
+	*ok = start < end && strlen(perms) == 4 && perms[0] == 'r' &&
+	      perms[3] == 'p' && !maj && !min && !inode &&
+	      (*path == '\n' || !*path || !strncmp(path, "[anon:", 6));
+	return true;
+}
+
+static void untouched_close(struct untouched *u)
+{
+	if (u->fd >= 0)
+		close(u->fd);
+	free(u->vmas);
+	free(u->ent);
+	memset(u, 0, sizeof(*u));
+	u->fd = -1;
+}
+
+/*
+ * Learn the qualifying mappings.  Never an error: without pagemap
+ * (permissions, no /proc) everything is simply read.
+ */
+static void untouched_open(struct untouched *u, pid_t pid, size_t batch)
+{
+	char path[64], *line = NULL;
+	size_t linecap = 0, cap = 0;
+	struct vma cur = { 0, 0 };
+	bool cur_ok = false, have = false;
+	long pg = sysconf(_SC_PAGESIZE);
+	FILE *f;
+
+	memset(u, 0, sizeof(*u));
+	u->fd = -1;
+	if (pg < (long)ZERO_PAGE || pg % ZERO_PAGE)
+		return;
+	u->page = (uint64_t)pg;
+	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	for (;;) {
+		ssize_t n = getline(&line, &linecap, f);
+		struct vma v = { 0, 0 };
+		bool ok = false;
+
+		if (n > 0 && !strncmp(line, "VmFlags:", 8)) {
+			if (have && flags_disqualify(line))
+				cur_ok = false;
+			continue;
+		}
+		if (n > 0 && !smaps_header(line, &v, &ok))
+			continue;
+		/* a header or the end: settle the previous mapping */
+		if (have && cur_ok) {
+			if (u->nvmas == MAX_VMAS)
+				break;
+			if (u->nvmas == cap) {
+				size_t nc = cap ? cap * 2 : 64;
+				struct vma *nv = realloc(u->vmas,
+							 nc * sizeof(*nv));
+
+				if (!nv)
+					break;
+				u->vmas = nv;
+				cap = nc;
+			}
+			u->vmas[u->nvmas++] = cur;
+		}
+		if (n <= 0)
+			break;
+		cur = v;
+		cur_ok = ok;
+		have = true;
+	}
+	free(line);
+	if (ferror(f) || !feof(f))
+		u->nvmas = 0;	/* incomplete view: trust none of it */
+	fclose(f);
+	u->cap = batch / u->page + 2;
+	u->ent = calloc(u->cap, sizeof(*u->ent));
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)pid);
+	if (u->nvmas && u->ent)
+		u->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (u->fd < 0)
+		untouched_close(u);
+}
+
+/*
+ * Mark skip[k] for each 4 KiB unit k of [host, host + len) (both 4 KiB
+ * aligned) whose host page is untouched.  Returns the number marked.
+ */
+static size_t untouched_scan(struct untouched *u, uint64_t host, size_t len,
+			     unsigned char *skip)
+{
+	uint64_t end = host + len;
+	size_t lo = 0, hi = u->nvmas, marked = 0;
+
+	if (u->fd < 0 || !len)
+		return 0;
+	/* first mapping ending after host */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (u->vmas[mid].end <= host)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i < u->nvmas && u->vmas[i].start < end; i++) {
+		uint64_t a = u->vmas[i].start > host ? u->vmas[i].start : host;
+		uint64_t b = u->vmas[i].end < end ? u->vmas[i].end : end;
+		uint64_t first = a / u->page, last = (b - 1) / u->page;
+		size_t n = (size_t)(last - first + 1);
+		ssize_t r;
+
+		if (a >= b || n > u->cap)
+			continue;
+		r = pread(u->fd, u->ent, n * sizeof(*u->ent),
+			  (off_t)(first * sizeof(*u->ent)));
+		if (r != (ssize_t)(n * sizeof(*u->ent)))
+			continue;	/* no answer: read these pages */
+		for (uint64_t x = a; x < b; x += ZERO_PAGE) {
+			uint64_t e = u->ent[x / u->page - first];
+
+			if (!(e & (PM_PRESENT | PM_SWAPPED))) {
+				skip[(x - host) / ZERO_PAGE] = 1;
+				marked++;
+			}
+		}
+	}
+	return marked;
+}
+
+/* ------------------------------------------------------------------------
+ * The writer: holes for zero and untouched pages, the page cache flushed
+ * and dropped behind it (or O_DIRECT when asked for).
+ */
+
+struct job {
+	unsigned char *buf;	/* DIO_ALIGN aligned */
+	unsigned char *skip;	/* per 4 KiB unit: untouched, not read */
+	size_t len;
+	uint64_t off;		/* file offset; ignored on a stream */
+	size_t block;
+};
+
+struct writer {
+	int fd;
+	bool seekable, sparse;
+	bool direct_ok;		/* O_DIRECT accepted by this file */
+	bool direct_on;		/* O_DIRECT currently set */
+	bool drop_cache;	/* flush + drop behind buffered writes */
+	int orig_flags;
+	uint64_t dropped_upto;	/* start of what may still be cached */
+	uint64_t written_upto;
+	const struct ld_memmap *map;
+	struct ld_copy_stats st;	/* this thread's counts */
+
+	/* the queue: jobs[head..head+filled) wait to be written */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct job jobs[NBUF];
+	size_t head, filled;
+	bool done;		/* reader finished (or gave up) */
+	struct ld_error *err;	/* first write error */
+};
+
+static struct ld_error *set_direct(struct writer *w, bool on)
+{
+	if (w->direct_on == on)
+		return NULL;
+	if (fcntl(w->fd, F_SETFL, on ? w->orig_flags | O_DIRECT
+				     : w->orig_flags) < 0)
+		return ld_error_errno(LD_EXIT_OUTPUT, errno,
+				      "setting the output's O_DIRECT flag");
+	w->direct_on = on;
+	return NULL;
+}
+
+static bool dio_aligned(const void *p, size_t len, uint64_t off)
+{
+	return !((uintptr_t)p % DIO_ALIGN) && !(len % DIO_ALIGN) &&
+	       !(off % DIO_ALIGN) && len;
+}
+
+/*
+ * Write len bytes at off, with O_DIRECT when allowed and aligned.  A file
+ * system that takes the flag but refuses the write (EINVAL) loses O_DIRECT
+ * for the rest of the copy.
+ */
+static struct ld_error *out_write(struct writer *w, const unsigned char *p,
+				  size_t len, uint64_t off)
+{
+	struct ld_error *err;
+
+	if (!w->seekable)
+		return ld_write_all(w->fd, p, len, -1);
+	while (len && w->direct_ok && dio_aligned(p, len, off)) {
+		ssize_t n;
+
+		err = set_direct(w, true);
+		if (err)
+			return err;
+		n = pwrite(w->fd, p, len, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EINVAL) {
+			w->direct_ok = false;
+			break;
+		}
+		if (n <= 0)
+			break;	/* the buffered write reports it */
+		w->st.bytes_direct += (uint64_t)n;
+		p += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	if (!len)
+		return NULL;
+	err = set_direct(w, false);
+	if (!err)
+		err = ld_write_all(w->fd, p, len, (off_t)off);
+	return err;
+}
+
+/*
+ * Buffered writes: start writeback of what was just written and drop what
+ * is DROP_LAG behind once it is on disk, so a dump bigger than the page
+ * cache neither stalls on dirty limits at the end nor evicts everything.
+ */
+static struct ld_error *drop_behind(struct writer *w, uint64_t off,
+				    uint64_t len)
+{
+	uint64_t upto;
+
+	if (!w->drop_cache || !len)
+		return NULL;
+	if (sync_file_range(w->fd, (off_t)off, (off_t)len,
+			    SYNC_FILE_RANGE_WRITE) < 0)
+		goto fail;
+	upto = off + len;
+	if (upto > w->written_upto)
+		w->written_upto = upto;
+	if (w->written_upto < w->dropped_upto + 2 * DROP_LAG)
+		return NULL;
+	upto = w->written_upto - DROP_LAG;
+	if (sync_file_range(w->fd, (off_t)w->dropped_upto,
+			    (off_t)(upto - w->dropped_upto),
+			    SYNC_FILE_RANGE_WAIT_BEFORE |
+			    SYNC_FILE_RANGE_WRITE |
+			    SYNC_FILE_RANGE_WAIT_AFTER) < 0)
+		goto fail;
+	posix_fadvise(w->fd, (off_t)w->dropped_upto,
+		      (off_t)(upto - w->dropped_upto), POSIX_FADV_DONTNEED);
+	w->dropped_upto = upto;
+	return NULL;
+fail:
+	if (errno == EINVAL || errno == ESPIPE || errno == ENOSYS) {
+		w->drop_cache = false;	/* not a file that has writeback */
+		return NULL;
+	}
+	return ld_error_errno(LD_EXIT_OUTPUT, errno,
+			      "writing back the output at offset %" PRIu64,
+			      off);
+}
+
+/* Write one buffer: data runs between holes (zero or untouched pages). */
+static struct ld_error *write_job(struct writer *w, const struct job *j)
+{
+	size_t pos = 0, run = 0;	/* run: start of pending data */
+	struct ld_error *err = NULL;
+
+	if (!w->sparse) {
+		err = out_write(w, j->buf, j->len, j->off);
+		if (!err)
+			w->st.bytes_written += j->len;
+		goto out;
+	}
+	while (pos < j->len) {
+		/* pages of the file, not of the buffer, become holes */
+		size_t c = ZERO_PAGE - (size_t)((j->off + pos) % ZERO_PAGE);
+		bool hole;
+
+		if (c > j->len - pos)
+			c = j->len - pos;
+		/* untouched units are whole file pages (see can_skip) */
+		hole = (c == ZERO_PAGE && j->skip[pos / ZERO_PAGE]) ||
+		       all_zero(j->buf + pos, c);
+		if (hole) {
+			if (pos > run) {
+				err = out_write(w, j->buf + run, pos - run,
+						j->off + run);
+				if (err)
+					return err;
+				w->st.bytes_written += pos - run;
+			}
+			w->st.bytes_hole += c;
+			run = pos + c;
+		}
+		pos += c;
+	}
+	if (j->len > run) {
+		err = out_write(w, j->buf + run, j->len - run, j->off + run);
+		if (err)
+			return err;
+		w->st.bytes_written += j->len - run;
+	}
+out:
+	if (!err && w->seekable && !w->direct_on)
+		err = drop_behind(w, j->off, j->len);
+	return err;
+}
+
+static void *writer_main(void *arg)
+{
+	struct writer *w = arg;
+
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		struct job *j;
+		struct ld_error *err = NULL;
+
+		while (!w->filled && !w->done)
+			pthread_cond_wait(&w->cond, &w->lock);
+		if (!w->filled)
+			break;
+		j = &w->jobs[w->head];
+		if (!w->err) {
+			pthread_mutex_unlock(&w->lock);
+			err = write_job(w, j);
+			if (err)
+				err = block_context(err, w->map, j->block);
+			pthread_mutex_lock(&w->lock);
+			if (err && !w->err)
+				w->err = err;
+		}
+		w->head = (w->head + 1) % NBUF;
+		w->filled--;
+		pthread_cond_broadcast(&w->cond);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+/*
+ * Write-behind (default) and O_DIRECT (asked for) only make sense for files
+ * that have writeback; on memory file systems they are just overhead.
+ */
+static void writer_setup(struct writer *w, int fd, bool seekable, bool sparse,
+			 unsigned int flags)
+{
+	struct statfs sfs;
+	struct stat sb;
+
+	w->fd = fd;
+	w->seekable = seekable;
+	w->sparse = sparse;
+	w->orig_flags = fcntl(fd, F_GETFL);
+	if (!seekable || w->orig_flags < 0 || (w->orig_flags & O_DIRECT) ||
+	    fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) ||
+	    fstatfs(fd, &sfs) < 0 || sfs.f_type == TMPFS_MAGIC ||
+	    sfs.f_type == RAMFS_MAGIC)
+		return;
+	w->drop_cache = !(flags & LD_COPY_NO_DROP_CACHE);
+	if (!(flags & LD_COPY_DIRECT))
+		return;
+	w->direct_ok = fcntl(fd, F_SETFL, w->orig_flags | O_DIRECT) == 0;
+	if (w->direct_ok)
+		fcntl(fd, F_SETFL, w->orig_flags);
+}
+
+/* ------------------------------------------------------------------------
+ * The reader: the calling thread.
+ */
+
+/* Read the units of j that are not untouched; inspect what was read. */
+static struct ld_error *fill_job(pid_t pid, const struct ld_block *b,
+				 uint64_t pos, struct job *j, bool zero_fill,
+				 struct iovec *riov, size_t max_iov,
+				 const struct ld_copy_opts *opts,
+				 struct ld_copy_stats *st)
+{
+	size_t units = j->len / ZERO_PAGE, at = 0;
+
+	while (at < j->len) {
+		size_t u = at / ZERO_PAGE, end;
+		struct ld_error *err;
+
+		if (u < units && j->skip[u]) {
+			/* a run of untouched units */
+			while (u < units && j->skip[u])
+				u++;
+			end = u * ZERO_PAGE;
+			if (zero_fill)
+				memset(j->buf + at, 0, end - at);
+			st->bytes_unpopulated += end - at;
+			at = end;
+			continue;
+		}
+		while (u < units && !j->skip[u])
+			u++;
+		end = u < units ? u * ZERO_PAGE : j->len;
+		err = read_batch(pid, b->host + pos + at, j->buf + at,
+				 end - at, riov, max_iov, &st->read_calls);
+		if (err)
+			return err;
+		if (opts && opts->inspect)
+			opts->inspect(opts->inspect_ctx, b->gpa + pos + at,
+				      j->buf + at, end - at);
+		at = end;
+	}
+	return NULL;
+}
+
+/* Hand j to the writer (or write it here without a thread). */
+static struct ld_error *submit(struct writer *w, bool threaded)
+{
+	struct ld_error *err = NULL;
+
+	if (!threaded) {
+		struct job *j = &w->jobs[w->head];
+
+		err = write_job(w, j);
+		return err ? block_context(err, w->map, j->block) : NULL;
+	}
+	pthread_mutex_lock(&w->lock);
+	w->filled++;
+	pthread_cond_broadcast(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+/* The next free buffer, after waiting for one; NULL if the writer failed. */
+static struct job *next_job(struct writer *w, bool threaded)
+{
+	struct job *j = NULL;
+
+	if (!threaded)
+		return &w->jobs[w->head];
+	pthread_mutex_lock(&w->lock);
+	while (w->filled == NBUF && !w->err)
+		pthread_cond_wait(&w->cond, &w->lock);
+	if (!w->err)
+		j = &w->jobs[(w->head + w->filled) % NBUF];
+	pthread_mutex_unlock(&w->lock);
+	return j;
+}
+
 struct ld_error *ld_copy_blocks(pid_t pid, const struct ld_memmap *map,
 				const uint64_t *offsets, int fd,
 				bool seekable, const struct ld_copy_opts *opts,
@@ -218,13 +704,17 @@ struct ld_error *ld_copy_blocks(pid_t pid, const struct ld_memmap *map,
 	struct ld_copy_stats local_stats, *st = stats ? stats : &local_stats;
 	size_t batch = opts && opts->batch_bytes ? opts->batch_bytes
 						 : DEFAULT_BATCH;
+	unsigned int flags = opts ? opts->flags : 0;
 	bool sparse = seekable && opts && opts->sparse;
 	volatile sig_atomic_t *stop = opts ? opts->stop : NULL;
 	uint64_t start = ld_now_ns(), end;
+	struct untouched u = { .fd = -1 };
+	struct writer *w = NULL;
 	struct ld_error *err = NULL;
 	struct iovec *riov = NULL;
-	unsigned char *buf = NULL;
-	size_t max_iov, i;
+	bool threaded = false, failed = false;
+	size_t max_iov, i, nbuf;
+	pthread_t th;
 
 	memset(st, 0, sizeof(*st));
 	if (batch > MAX_BATCH)
@@ -238,41 +728,79 @@ struct ld_error *ld_copy_blocks(pid_t pid, const struct ld_memmap *map,
 	max_iov = batch / REMOTE_CHUNK + 1;
 	if (max_iov > IOV_MAX)
 		max_iov = IOV_MAX;
-	buf = malloc(batch);
 	riov = calloc(max_iov, sizeof(*riov));
-	if (!buf || !riov) {
+	w = calloc(1, sizeof(*w));
+	if (!riov || !w) {
 		err = &ld_error_nomem;
-		goto out;
+		goto out_free;
+	}
+	w->map = map;
+	writer_setup(w, fd, seekable, sparse, flags);
+	threaded = !(flags & LD_COPY_NO_THREAD);
+	nbuf = threaded ? NBUF : 1;
+	for (i = 0; i < nbuf; i++) {
+		w->jobs[i].skip = calloc(batch / ZERO_PAGE + 1, 1);
+		/* mmap: page aligned for O_DIRECT, and gone when unmapped */
+		w->jobs[i].buf = mmap(NULL, batch, PROT_READ | PROT_WRITE,
+				      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (w->jobs[i].buf == MAP_FAILED)
+			w->jobs[i].buf = NULL;
+		if (!w->jobs[i].buf || !w->jobs[i].skip) {
+			err = &ld_error_nomem;
+			goto out_free;
+		}
+	}
+	if (!(flags & LD_COPY_NO_PAGEMAP) && batch % ZERO_PAGE == 0)
+		untouched_open(&u, pid, batch);
+	if (threaded) {
+		sigset_t all, old;
+
+		pthread_mutex_init(&w->lock, NULL);
+		pthread_cond_init(&w->cond, NULL);
+		/* signals go to the thread that holds the ptrace stops */
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		threaded = pthread_create(&th, NULL, writer_main, w) == 0;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		if (!threaded) {
+			pthread_cond_destroy(&w->cond);
+			pthread_mutex_destroy(&w->lock);
+		}
 	}
 
-	for (i = 0; i < map->count && !err; i++) {
+	for (i = 0; i < map->count && !err && !failed; i++) {
 		const struct ld_block *b = &map->blocks[i];
+		/* untouched units must be whole pages of the file too */
+		bool can_skip = u.fd >= 0 && b->host % ZERO_PAGE == 0 &&
+				(!sparse || offsets[i] % ZERO_PAGE == 0);
 		uint64_t pos = 0;
 
 		while (pos < b->size) {
 			size_t n = b->size - pos < batch ?
 				   (size_t)(b->size - pos) : batch;
+			struct job *j;
 
 			if (stop && *stop) {
 				err = ld_error(LD_EXIT_INTERRUPTED,
 					       "interrupted by signal");
-				goto out;
+				break;
 			}
-			err = read_batch(pid, b->host + pos, buf, n, riov,
-					 max_iov, &st->read_calls);
-			if (!err && opts && opts->inspect)
-				opts->inspect(opts->inspect_ctx, b->gpa + pos,
-					      buf, n);
-			if (!err && sparse) {
-				err = write_sparse(fd, buf, n,
-						   offsets[i] + pos, st);
-			} else if (!err) {
-				err = ld_write_all(fd, buf, n, seekable ?
-						   (off_t)(offsets[i] + pos) :
-						   -1);
-				if (!err)
-					st->bytes_written += n;
+			j = next_job(w, threaded);
+			if (!j) {
+				failed = true;	/* w->err is returned */
+				break;
 			}
+			j->len = n;
+			j->off = offsets[i] + pos;
+			j->block = i;
+			memset(j->skip, 0, n / ZERO_PAGE + 1);
+			if (can_skip)
+				untouched_scan(&u, b->host + pos,
+					       n - n % ZERO_PAGE, j->skip);
+			err = fill_job(pid, b, pos, j, !sparse, riov, max_iov,
+				       opts, st);
+			if (!err)
+				err = submit(w, threaded);
 			if (err) {
 				err = block_context(err, map, i);
 				break;
@@ -281,6 +809,31 @@ struct ld_error *ld_copy_blocks(pid_t pid, const struct ld_memmap *map,
 			st->bytes_total += n;
 		}
 	}
+	if (threaded) {
+		pthread_mutex_lock(&w->lock);
+		w->done = true;
+		pthread_cond_broadcast(&w->cond);
+		pthread_mutex_unlock(&w->lock);
+		pthread_join(th, NULL);
+		pthread_cond_destroy(&w->cond);
+		pthread_mutex_destroy(&w->lock);
+	}
+	if (w->err) {
+		if (!err || err->code == LD_EXIT_INTERRUPTED) {
+			ld_error_free(err);
+			err = w->err;
+		} else {
+			ld_error_free(w->err);
+		}
+		w->err = NULL;
+	}
+	if (w->direct_on && !err)
+		err = set_direct(w, false);
+	else if (w->direct_on)
+		fcntl(fd, F_SETFL, w->orig_flags);
+	st->bytes_written = w->st.bytes_written;
+	st->bytes_hole = w->st.bytes_hole;
+	st->bytes_direct = w->st.bytes_direct;
 	/* trailing holes exist only once the size says so */
 	if (!err && sparse) {
 		struct stat sb;
@@ -294,8 +847,16 @@ struct ld_error *ld_copy_blocks(pid_t pid, const struct ld_memmap *map,
 					     "extending the output to %" PRIu64 " bytes",
 					     end);
 	}
-out:
-	free(buf);
+out_free:
+	untouched_close(&u);
+	if (w) {
+		for (i = 0; i < NBUF; i++) {
+			if (w->jobs[i].buf)
+				munmap(w->jobs[i].buf, batch);
+			free(w->jobs[i].skip);
+		}
+		free(w);
+	}
 	free(riov);
 	st->ns = ld_now_ns() - start;
 	return err;

@@ -828,6 +828,274 @@ Test(copier, throughput, .timeout = 120)
 }
 
 /* ------------------------------------------------------------------------
+ * copier: untouched pages (pagemap) become holes without being read, but
+ * only in private anonymous memory
+ */
+
+enum map_kind { ANON_PRIVATE, MEMFD_SHARED, MEMFD_PRIVATE };
+
+/* Pages the child writes (page 10 with zeros); the others stay untouched. */
+static const size_t touched[] = { 0, 1, 7, 8, 9, 10, 30, 63 };
+#define NTOUCHED (sizeof(touched) / sizeof(touched[0]))
+
+static bool is_touched(size_t p)
+{
+	for (size_t i = 0; i < NTOUCHED; i++)
+		if (touched[i] == p)
+			return true;
+	return false;
+}
+
+/* What a page must read as, for each kind of child. */
+static unsigned char expected(enum map_kind kind, size_t p, size_t o)
+{
+	if (kind != ANON_PRIVATE)
+		return pattern(p, o);	/* memfd: all written via write() */
+	if (!is_touched(p) || p == 10)
+		return 0;
+	return pattern(p, o);
+}
+
+/*
+ * A child whose NPAGES pages are either anonymous and partly touched, or a
+ * memfd filled with write() and mapped without ever being accessed through
+ * the mapping: not present in pagemap, yet not zeros.
+ */
+static struct ram_child start_kind_child(enum map_kind kind)
+{
+	struct ram_child rc;
+	int to_parent[2], from_parent[2];
+	uint64_t addr;
+
+	cr_assert(pipe(to_parent) == 0 && pipe(from_parent) == 0);
+	rc.pid = fork();
+	cr_assert(rc.pid >= 0);
+	if (rc.pid == 0) {
+		unsigned char *m, page[PAGE];
+		int mfd = -1;
+		char c;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(to_parent[0]);
+		close(from_parent[1]);
+		if (kind != ANON_PRIVATE) {
+			mfd = memfd_create("qld-test", 0);
+			if (mfd < 0)
+				_exit(1);
+			for (size_t p = 0; p < NPAGES; p++) {
+				for (size_t o = 0; o < PAGE; o++)
+					page[o] = pattern(p, o);
+				if (pwrite(mfd, page, PAGE, (off_t)(p * PAGE)) !=
+				    (ssize_t)PAGE)
+					_exit(1);
+			}
+		}
+		m = mmap(NULL, NPAGES * PAGE, PROT_READ | PROT_WRITE,
+			 kind == MEMFD_SHARED ? MAP_SHARED :
+			 kind == MEMFD_PRIVATE ? MAP_PRIVATE :
+			 MAP_PRIVATE | MAP_ANONYMOUS, mfd, 0);
+		if (m == MAP_FAILED)
+			_exit(1);
+		/* a huge page would make the untouched pages present */
+		madvise(m, NPAGES * PAGE, MADV_NOHUGEPAGE);
+		if (kind == ANON_PRIVATE)
+			for (size_t i = 0; i < NTOUCHED; i++)
+				for (size_t o = 0; o < PAGE; o++)
+					m[touched[i] * PAGE + o] =
+						touched[i] == 10 ? 0 :
+						pattern(touched[i], o);
+		addr = (uint64_t)(uintptr_t)m;
+		if (write(to_parent[1], &addr, sizeof(addr)) != sizeof(addr))
+			_exit(1);
+		while (read(from_parent[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	close(to_parent[1]);
+	close(from_parent[0]);
+	cr_assert_eq(read(to_parent[0], &addr, sizeof(addr)),
+		     (ssize_t)sizeof(addr), "child failed to set up");
+	close(to_parent[0]);
+	rc.addr = addr;
+	rc.release = from_parent[1];
+	return rc;
+}
+
+/* Is page p of the child present (or swapped) in its page tables? */
+static bool child_page_present(const struct ram_child *rc, size_t p)
+{
+	char path[64];
+	uint64_t e = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)rc->pid);
+	fd = open(path, O_RDONLY);
+	cr_assert(fd >= 0);
+	cr_assert_eq(pread(fd, &e, sizeof(e),
+			   (off_t)((rc->addr / PAGE + p) * sizeof(e))),
+		     (ssize_t)sizeof(e));
+	close(fd);
+	return (e >> 62) != 0;
+}
+
+static void check_kind(const unsigned char *buf, enum map_kind kind)
+{
+	for (size_t p = 0; p < NPAGES; p++)
+		for (size_t o = 0; o < PAGE; o++)
+			if (buf[p * PAGE + o] != expected(kind, p, o))
+				cr_assert_fail("page %zu byte %zu: %#x, want %#x",
+					       p, o, buf[p * PAGE + o],
+					       expected(kind, p, o));
+}
+
+struct seen {
+	uint64_t bytes, next_gpa;
+	bool ordered;
+};
+
+static void inspect_cb(void *ctx, uint64_t gpa, const void *data, size_t len)
+{
+	struct seen *s = ctx;
+
+	(void)data;
+	if (gpa < s->next_gpa)
+		s->ordered = false;
+	s->next_gpa = gpa + len;
+	s->bytes += len;
+}
+
+/* One block over the whole child, into a file after a one-page header. */
+static void copy_kind(enum map_kind kind, unsigned int flags,
+		      struct ld_copy_stats *stats, struct stat *st,
+		      struct seen *seen)
+{
+	struct ram_child rc = start_kind_child(kind);
+	char *dir = make_dir(), *path = path_in(dir, "core");
+	struct ld_copy_opts opts = { .sparse = true, .flags = flags,
+				     .inspect = inspect_cb,
+				     .inspect_ctx = seen };
+	struct ld_block b = { .gpa = 0x1000000, .host = rc.addr,
+			      .size = NPAGES * PAGE, .name = "anon" };
+	struct ld_memmap map = { .blocks = &b, .count = 1,
+				 .total_bytes = NPAGES * PAGE };
+	uint64_t off = PAGE;
+	struct ld_error *err;
+	unsigned char *data;
+	size_t len;
+	int fd;
+
+	memset(seen, 0, sizeof(*seen));
+	seen->ordered = true;
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	cr_assert(fd >= 0);
+	err = ld_copy_blocks(rc.pid, &map, &off, fd, true, &opts, stats);
+	cr_assert_null(err, "%s", err ? err->message : "");
+	cr_assert(fstat(fd, st) == 0);
+	close(fd);
+	data = (unsigned char *)read_file(path, &len);
+	cr_assert_eq(len, PAGE + NPAGES * PAGE);
+	check_kind(data + PAGE, kind);
+	free(data);
+	if (kind == ANON_PRIVATE && !(flags & LD_COPY_NO_PAGEMAP))
+		for (size_t p = 0; p < NPAGES; p++)
+			cr_assert_eq(child_page_present(&rc, p), is_touched(p),
+				     "page %zu: present after the copy: %d", p,
+				     child_page_present(&rc, p));
+	stop_ram_child(&rc);
+	remove_dir(dir);
+}
+
+Test(copier, untouched_anonymous_pages_are_holes_not_read)
+{
+	struct ld_copy_stats with, without;
+	struct stat st_with, st_without;
+	struct seen seen;
+
+	copy_kind(ANON_PRIVATE, 0, &with, &st_with, &seen);
+	cr_assert_eq(with.bytes_unpopulated, (NPAGES - NTOUCHED) * PAGE,
+		     "%" PRIu64 " bytes unpopulated", with.bytes_unpopulated);
+	/* the zero-filled page 10 is a hole too, found by reading it */
+	cr_assert_eq(with.bytes_hole, (NPAGES - NTOUCHED + 1) * PAGE);
+	cr_assert_eq(with.bytes_written, (NTOUCHED - 1) * PAGE);
+	cr_assert((uint64_t)st_with.st_blocks * 512 <= (NTOUCHED + 2) * PAGE,
+		  "%lld blocks allocated", (long long)st_with.st_blocks);
+	/* inspect sees what was read, in order, and nothing else */
+	cr_assert(seen.ordered);
+	cr_assert_eq(seen.bytes, NTOUCHED * PAGE);
+
+	/* same bytes when every page is read */
+	copy_kind(ANON_PRIVATE, LD_COPY_NO_PAGEMAP | LD_COPY_NO_THREAD,
+		  &without, &st_without, &seen);
+	cr_assert_eq(without.bytes_unpopulated, 0);
+	cr_assert_eq(without.bytes_hole, with.bytes_hole);
+	cr_assert_eq(seen.bytes, NPAGES * PAGE);
+}
+
+Test(copier, shared_and_file_mappings_are_read_not_assumed_zero)
+{
+	static const enum map_kind kinds[] = { MEMFD_SHARED, MEMFD_PRIVATE };
+
+	for (size_t k = 0; k < 2; k++) {
+		struct ld_copy_stats st;
+		struct stat sb;
+		struct seen seen;
+
+		copy_kind(kinds[k], 0, &st, &sb, &seen);
+		cr_assert_eq(st.bytes_unpopulated, 0, "kind %zu", k);
+		cr_assert_eq(st.bytes_written, NPAGES * PAGE, "kind %zu", k);
+		cr_assert_eq(seen.bytes, NPAGES * PAGE);
+	}
+}
+
+Test(copier, untouched_pages_go_down_a_pipe_as_zeros)
+{
+	struct ram_child rc = start_kind_child(ANON_PRIVATE);
+	struct ld_copy_opts opts = { .sparse = true, .batch_bytes = 8 * PAGE };
+	struct ld_block b = { .gpa = 0, .host = rc.addr,
+			      .size = NPAGES * PAGE, .name = "anon" };
+	struct ld_memmap map = { .blocks = &b, .count = 1 };
+	struct drain d = { 0 };
+	struct ld_copy_stats stats;
+	uint64_t off = 0;
+	struct ld_error *err;
+	pthread_t th;
+	int pfd[2];
+
+	cr_assert(pipe(pfd) == 0);
+	d.fd = pfd[0];
+	d.cap = NPAGES * PAGE + 1;
+	d.buf = malloc(d.cap);
+	memset(d.buf, 0xee, d.cap);
+	cr_assert(pthread_create(&th, NULL, drain_pipe, &d) == 0);
+	err = ld_copy_blocks(rc.pid, &map, &off, pfd[1], false, &opts,
+			     &stats);
+	close(pfd[1]);
+	pthread_join(th, NULL);
+	close(pfd[0]);
+	cr_assert_null(err, "%s", err ? err->message : "");
+	cr_assert_eq(d.len, NPAGES * PAGE);
+	cr_assert_eq(stats.bytes_unpopulated, (NPAGES - NTOUCHED) * PAGE);
+	cr_assert_eq(stats.bytes_hole, 0);
+	cr_assert_eq(stats.bytes_written, NPAGES * PAGE);
+	check_kind(d.buf, ANON_PRIVATE);
+	free(d.buf);
+	stop_ram_child(&rc);
+}
+
+/* Every switch combination writes the same bytes (O_DIRECT included). */
+Test(copier, switches_do_not_change_bytes)
+{
+	for (unsigned int flags = 0; flags < 16; flags++) {
+		struct ld_copy_stats st;
+		struct stat sb;
+		struct seen seen;
+
+		copy_kind(ANON_PRIVATE, flags, &st, &sb, &seen);
+		cr_assert(seen.ordered);
+	}
+}
+
+/* ------------------------------------------------------------------------
  * proc: children whose threads count in shared memory
  */
 
