@@ -23,8 +23,9 @@ struct ld_proc {
 	pid_t *tids;		/* seized threads */
 	size_t ntids, cap;
 	bool frozen;
-	uint64_t frozen_at_ns;	/* CLOCK_MONOTONIC when the last thread stopped */
-	uint64_t freeze_ns;	/* total time frozen, updated by thaw */
+	uint64_t frozen_at_ns;	/* CLOCK_MONOTONIC when freezing began */
+	uint64_t freeze_ns;	/* total time frozen (first interrupt to last
+				   detach), updated by thaw */
 };
 
 /*

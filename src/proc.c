@@ -478,7 +478,11 @@ static struct ld_error *wait_stops(struct ld_proc *proc, uint64_t deadline)
 
 struct ld_error *ld_proc_freeze(struct ld_proc *proc)
 {
-	uint64_t deadline = ld_now_ns() + STOP_DEADLINE_NS;
+	/*
+	 * The VM pause starts with the first PTRACE_INTERRUPT, not when the
+	 * last thread stops: count from here (a few microseconds early).
+	 */
+	uint64_t start = ld_now_ns(), deadline = start + STOP_DEADLINE_NS;
 	struct ld_error *err = NULL;
 	int pass;
 
@@ -520,7 +524,7 @@ struct ld_error *ld_proc_freeze(struct ld_proc *proc)
 	if (!err && proc->ntids == 0)
 		err = ld_error(LD_EXIT_TARGET, "process %d exited",
 			       (int)proc->pid);
-	proc->frozen_at_ns = ld_now_ns();
+	proc->frozen_at_ns = start;
 	proc->frozen = true;
 	if (err) {
 		/*
