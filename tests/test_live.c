@@ -269,27 +269,41 @@ Test(live, json_report)
 	finish();
 }
 
-/* The tool killed while the VM is frozen: ptrace's SEIZE lets it go. */
-Test(live, sigkilled_tool_leaves_the_vm_running)
+/*
+ * Start the tool on the fixture with the test hook that keeps it frozen for
+ * hold_ms, and return once the fixture's threads really are stopped.
+ */
+static pid_t spawn_until_frozen(const char *hold_ms, const char *extra_arg)
 {
-	static const char *const env[] = {
-		"QEMU_LIVEDUMP_TEST_HOLD_FROZEN_MS=20000", NULL };
+	static char env_hold[64];
+	const char *const env[] = { env_hold, NULL };
 	char pid[16];
-	int st;
+	int waited = 0;
+	pid_t tool;
 
-	start("tests/fake-qemu-a", NULL);
+	snprintf(env_hold, sizeof(env_hold),
+		 "QEMU_LIVEDUMP_TEST_HOLD_FROZEN_MS=%s", hold_ms);
 	snprintf(pid, sizeof(pid), "%d", (int)fx.pid);
 	const char *const argv[] = { "qemu-livedump", "-p", pid, "-a", "X86_64",
-				     "-o", out, NULL };
-	pid_t tool = tool_spawn(argv, env);
+				     "-o", out, extra_arg, NULL };
+	tool = tool_spawn(argv, env);
 	cr_assert(tool > 0);
-	/* Wait until the fake QEMU really is frozen. */
-	int waited = 0;
 	while (all_threads_running(fx.pid) && waited < 10000) {
 		usleep(2000);
 		waited += 2;
 	}
 	cr_assert(!all_threads_running(fx.pid), "the tool never froze the target");
+	return tool;
+}
+
+/* The tool killed while the VM is frozen: ptrace's SEIZE lets it go. */
+Test(live, sigkilled_tool_leaves_the_vm_running)
+{
+	pid_t tool;
+	int st;
+
+	start("tests/fake-qemu-a", NULL);
+	tool = spawn_until_frozen("20000", NULL);
 	cr_expect_not(value_advances(fx.pid, fx.heartbeat, 100),
 		      "frozen means frozen");
 	kill(tool, SIGKILL);
@@ -302,22 +316,11 @@ Test(live, sigkilled_tool_leaves_the_vm_running)
 
 static void interrupted_by(int sig)
 {
-	static const char *const env[] = {
-		"QEMU_LIVEDUMP_TEST_HOLD_FROZEN_MS=20000", NULL };
-	char pid[16];
+	pid_t tool;
 	int st;
 
 	start("tests/fake-qemu-a", NULL);
-	snprintf(pid, sizeof(pid), "%d", (int)fx.pid);
-	const char *const argv[] = { "qemu-livedump", "-p", pid, "-a", "X86_64",
-				     "-o", out, NULL };
-	pid_t tool = tool_spawn(argv, env);
-	int waited = 0;
-	while (all_threads_running(fx.pid) && waited < 10000) {
-		usleep(2000);
-		waited += 2;
-	}
-	cr_assert(!all_threads_running(fx.pid), "the tool never froze the target");
+	tool = spawn_until_frozen("20000", NULL);
 	kill(tool, sig);
 	waitpid(tool, &st, 0);
 	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 9,
@@ -436,22 +439,11 @@ Test(live, backtraces_of_every_thread_in_the_report)
 /* ^Z must not suspend the tool, or a frozen VM would stay frozen. */
 Test(live, sigtstp_does_not_suspend_a_freeze)
 {
-	static const char *const env[] = {
-		"QEMU_LIVEDUMP_TEST_HOLD_FROZEN_MS=300", NULL };
-	char pid[16];
+	pid_t tool;
 	int st;
 
 	start("tests/fake-qemu-a", NULL);
-	snprintf(pid, sizeof(pid), "%d", (int)fx.pid);
-	const char *const argv[] = { "qemu-livedump", "-p", pid, "-a", "X86_64",
-				     "-o", out, "--freeze=full", NULL };
-	pid_t tool = tool_spawn(argv, env);
-	int waited = 0;
-	while (all_threads_running(fx.pid) && waited < 10000) {
-		usleep(2000);
-		waited += 2;
-	}
-	cr_assert(!all_threads_running(fx.pid), "the tool never froze the target");
+	tool = spawn_until_frozen("300", "--freeze=full");
 	kill(tool, SIGTSTP);
 	cr_assert_eq(waitpid(tool, &st, WUNTRACED), tool);
 	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0,
