@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <elfutils/libdwelf.h>
 #include <gelf.h>
 #include <inttypes.h>
 #include <libelf.h>
@@ -52,33 +53,15 @@ static void hex(char *out, size_t outlen, const unsigned char *b, size_t n)
 		sprintf(out + 2 * i, "%02x", b[i]);
 }
 
-/* The GNU build-id note, from the section headers or program headers. */
+/* The GNU build-id note, as libdwelf finds it. */
 static void elf_build_id(Elf *elf, char *out, size_t outlen)
 {
-	size_t phnum = 0;
+	const void *id = NULL;
+	ssize_t len = dwelf_elf_gnu_build_id(elf, &id);
 
 	out[0] = '\0';
-	if (elf_getphdrnum(elf, &phnum))
-		return;
-	for (size_t i = 0; i < phnum && !out[0]; i++) {
-		GElf_Phdr ph;
-		Elf_Data *d;
-		GElf_Nhdr nh;
-		size_t off = 0, noff, doff;
-
-		if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_NOTE)
-			continue;
-		d = elf_getdata_rawchunk(elf, ph.p_offset, ph.p_filesz,
-					 ELF_T_NHDR);
-		while (d && (off = gelf_getnote(d, off, &nh, &noff, &doff)) > 0) {
-			if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
-			    !memcmp((char *)d->d_buf + noff, "GNU", 4)) {
-				hex(out, outlen, (unsigned char *)d->d_buf + doff,
-				    nh.n_descsz);
-				break;
-			}
-		}
-	}
+	if (len > 0)
+		hex(out, outlen, id, (size_t)len);
 }
 
 static void find_version(const char *data, size_t len, char *out,
