@@ -267,3 +267,64 @@ Test(cli, permission_denied)
 	cr_expect_eq(access("/tmp/qld-perm-vmcore", F_OK), -1);
 	qld_fixture_stop(&fx);
 }
+
+/*
+ * The stripped-QEMU path without a real QEMU: a profile written from the
+ * fixture's DWARF lets the tool dump the same fixture stripped of it.
+ */
+Test(cli, stripped_binary_dumped_through_a_profile)
+{
+	struct tool_run r;
+	struct qld_fixture fx;
+	char *dir = tmpdir_make(), stripped[4096], cmd[8192], pid[16];
+	char out[4096], profile[4096], report[4096], buf[8192] = "";
+	char *src = qld_test_path("tests/fake-qemu-b");
+	FILE *f;
+
+	snprintf(stripped, sizeof(stripped), "%s/fake-qemu-stripped", dir);
+	snprintf(profile, sizeof(profile), "%s/fake.profile", dir);
+	snprintf(out, sizeof(out), "%s/vmcore", dir);
+	snprintf(report, sizeof(report), "%s/r.json", dir);
+	snprintf(cmd, sizeof(cmd), "objcopy --strip-debug '%s' '%s'", src, stripped);
+	cr_assert_eq(system(cmd), 0);
+
+	const char *const write[] = { "", "--write-profile", profile, "--binary",
+				      src, NULL };
+	run(&r, write);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+
+	cr_assert_eq(qld_fixture_start(&fx, stripped, NULL), 0);
+	snprintf(pid, sizeof(pid), "%d", (int)fx.pid);
+	const char *const dump[] = { "", "-p", pid, "-a", "X86_64", "-o", out,
+				     "--profile", profile, "--report", report, NULL };
+	run(&r, dump);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	f = fopen(report, "r");
+	cr_assert_not_null(f);
+	cr_assert(fread(buf, 1, sizeof(buf) - 1, f) > 0);
+	fclose(f);
+	cr_expect(strstr(buf, "\"layout_source\": \"profile "), "%s", buf);
+	cr_expect(strstr(buf, "\"blocks\": 6"), "%s", buf);
+
+	/* The other layout's profile does not fit: refused, VM untouched. */
+	char other[4096];
+	snprintf(other, sizeof(other), "%s/other.profile", dir);
+	char *a = qld_test_path("tests/fake-qemu-a");
+	const char *const write_a[] = { "", "--write-profile", other, "--binary",
+					a, NULL };
+	run(&r, write_a);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	unlink(out);
+	const char *const wrong[] = { "", "-p", pid, "-a", "X86_64", "-o", out,
+				      "--profile", other, NULL };
+	run(&r, wrong);
+	cr_expect_eq(r.status, 5, "a profile of another build: %s", r.err);
+	cr_expect(strstr(r.err, "is for QEMU"), "%s", r.err);
+	cr_expect_eq(access(out, F_OK), -1);
+	cr_expect(all_threads_running(fx.pid));
+	cr_expect(value_advances(fx.pid, fx.heartbeat, 2000));
+	qld_fixture_stop(&fx);
+	free(a);
+	free(src);
+	tmpdir_remove(dir);
+}
