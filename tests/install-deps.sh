@@ -16,7 +16,7 @@ if [ -f /etc/apt/sources.list ] && grep -q '^deb ' /etc/apt/sources.list &&
 fi
 
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends \
+apt-get install -y -qq \
 	build-essential autoconf automake libtool pkg-config \
 	libdw-dev libelf-dev libunwind-dev libcriterion-dev \
 	binutils elfutils python3 file \
