@@ -47,11 +47,16 @@ struct ld_error *ld_elf_add_load(struct ld_elf *elf, uint64_t paddr,
 				 uint64_t size);
 
 /*
- * Fix the layout: file offsets of the notes and of each load.  Fails when a
- * value does not fit the class (ELFCLASS32 and addresses over 4 GiB).
- * After this, loads can no longer be added; notes can, within capacity.
+ * Fix the layout: file offsets of the notes and of each load.  For a 32-bit
+ * arch whose addresses or file offsets do not fit 32 bits, the file becomes
+ * ELFCLASS64 with the arch's e_machine, as QEMU's own dump does for x86
+ * guests with RAM above 4 GiB.  After this, loads can no longer be added;
+ * notes can, within capacity.
  */
 struct ld_error *ld_elf_layout(struct ld_elf *elf);
+
+/* ELFCLASS32 or ELFCLASS64: the arch's class unless layout had to widen. */
+unsigned char ld_elf_class(const struct ld_elf *elf);
 
 /* After layout: file offset of load i, and total file size. */
 uint64_t ld_elf_load_offset(const struct ld_elf *elf, size_t i);

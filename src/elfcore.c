@@ -301,7 +301,7 @@ static struct ld_error *too_big_32(const struct ld_elf *elf, const char *what,
 			(unsigned long long)(start + len), elf->arch->name);
 }
 
-struct ld_error *ld_elf_layout(struct ld_elf *elf)
+static struct ld_error *layout_once(struct ld_elf *elf)
 {
 	const uint64_t lim32 = (uint64_t)1 << 32;
 	uint64_t page = elf->arch->page_size ? elf->arch->page_size : 4096;
@@ -355,6 +355,28 @@ struct ld_error *ld_elf_layout(struct ld_elf *elf)
 	return NULL;
 }
 
+struct ld_error *ld_elf_layout(struct ld_elf *elf)
+{
+	struct ld_error *err = layout_once(elf);
+
+	/*
+	 * A 32-bit arch whose guest RAM or file does not fit 32 bits: do what
+	 * QEMU's dump does for such x86 guests and write an ELFCLASS64 file
+	 * with the arch's e_machine (EM_386) rather than refuse.
+	 */
+	if (err && !elf->is64 && !elf->laid_out) {
+		ld_error_free(err);
+		elf->is64 = true;
+		err = layout_once(elf);
+	}
+	return err;
+}
+
+unsigned char ld_elf_class(const struct ld_elf *elf)
+{
+	return elf->is64 ? ELFCLASS64 : ELFCLASS32;
+}
+
 uint64_t ld_elf_load_offset(const struct ld_elf *elf, size_t i)
 {
 	if (!elf->laid_out || i >= elf->nloads)
@@ -371,7 +393,7 @@ static void fill_ehdr(const struct ld_elf *elf, GElf_Ehdr *eh)
 {
 	memset(eh, 0, sizeof(*eh));
 	memcpy(eh->e_ident, ELFMAG, SELFMAG);
-	eh->e_ident[EI_CLASS] = elf->arch->elf_class;
+	eh->e_ident[EI_CLASS] = ld_elf_class(elf);
 	eh->e_ident[EI_DATA] = elf->arch->elf_data;
 	eh->e_ident[EI_VERSION] = EV_CURRENT;
 	eh->e_ident[EI_OSABI] = ELFOSABI_NONE;

@@ -460,6 +460,9 @@ static struct ld_error *write_vmcore(const struct options *o,
 		err = build_elf(o, snap, reserve, &elf);
 	if (err)
 		goto out;
+	if (ld_elf_class(elf) != o->arch->elf_class)
+		ld_report_warn(rep, "guest memory or the vmcore passes 4 GiB: written as ELFCLASS64 with the %s machine type, as QEMU's own dump does",
+			       o->arch->name);
 	offsets = calloc(snap->map.count ? snap->map.count : 1, sizeof(*offsets));
 	if (!offsets) {
 		err = &ld_error_nomem;

@@ -437,40 +437,64 @@ Test(elfcore, pn_xnum_64) { check_xnum("X86_64"); }
 Test(elfcore, pn_xnum_32) { check_xnum("386"); }
 Test(elfcore, pn_xnum_big_endian) { check_xnum("ppc64-be"); }
 
-Test(elfcore, i386_refuses_memory_above_4g)
+/* Header bytes of the file as laid out: class and machine. */
+static void expect_class(struct ld_elf *elf, unsigned char cls)
+{
+	const unsigned char *head;
+	size_t len;
+
+	assert_ok(ld_elf_render_head(elf, (const void **)&head, &len));
+	cr_assert_geq(len, 20);
+	cr_expect_eq(head[EI_CLASS], cls);
+	cr_expect_eq(head[18] | head[19] << 8, EM_386);
+	cr_expect_eq(ld_elf_class(elf), cls);
+}
+
+/* 386: ELFCLASS32 while everything fits, else ELFCLASS64 + EM_386 (QEMU's way). */
+Test(elfcore, i386_widens_to_elf64_for_memory_above_4g)
 {
 	const struct ld_arch *a = ld_arch_lookup("i386");
 	struct ld_elf *elf = ld_elf_new(a);
+	struct image img;
+	GElf_Phdr ph;
 
 	assert_ok(ld_elf_add_load(elf, 0, 0xa0000));
-	assert_ok(ld_elf_add_load(elf, 0x100000000ull, PAGE));
-	assert_err(ld_elf_layout(elf), LD_EXIT_FAILURE,
-		   "guest-physical 0x100000000-0x100001000 does not fit a 32-bit ELF (arch 386)");
+	assert_ok(ld_elf_add_load(elf, 0xfffc0000, 0x40000));	/* ends at 4 GiB */
+	assert_ok(ld_elf_layout(elf));
+	expect_class(elf, ELFCLASS32);
 	ld_elf_free(elf);
 
-	/* Starting below 4 GiB but ending above it is refused too. */
 	elf = ld_elf_new(a);
-	assert_ok(ld_elf_add_load(elf, 0xfffff000, 2 * PAGE));
-	assert_err(ld_elf_layout(elf), LD_EXIT_FAILURE,
-		   "does not fit a 32-bit ELF");
-	ld_elf_free(elf);
-
-	/* The same RAM is fine in a 64-bit core. */
-	elf = ld_elf_new(ld_arch_lookup("X86_64"));
+	assert_ok(ld_elf_add_note(elf, "CORE", 1, "abcd", 4));
+	assert_ok(ld_elf_add_load(elf, 0, 0xa0000));
 	assert_ok(ld_elf_add_load(elf, 0x100000000ull, PAGE));
 	assert_ok(ld_elf_layout(elf));
+	expect_class(elf, ELFCLASS64);
+	image_open(elf, &img, false);
+	cr_assert(gelf_getphdr(img.e, 2, &ph));
+	cr_expect_eq(ph.p_paddr, 0x100000000ull);
+	cr_expect_eq(ph.p_vaddr, 0x100000000ull);
+	image_close(&img);
+	ld_elf_free(elf);
+
+	/* Starting below 4 GiB but ending above it widens too. */
+	elf = ld_elf_new(a);
+	assert_ok(ld_elf_add_load(elf, 0xfffff000, 2 * PAGE));
+	assert_ok(ld_elf_layout(elf));
+	expect_class(elf, ELFCLASS64);
 	ld_elf_free(elf);
 }
 
-Test(elfcore, i386_refuses_a_file_over_4g)
+Test(elfcore, i386_widens_for_a_file_over_4g)
 {
 	struct ld_elf *elf = ld_elf_new(ld_arch_lookup("386"));
 
 	/* Each fits, but together the file passes 4 GiB. */
 	assert_ok(ld_elf_add_load(elf, 0, 0xc0000000ull));
 	assert_ok(ld_elf_add_load(elf, 0xc0000000ull, 0x40000000ull));
-	assert_err(ld_elf_layout(elf), LD_EXIT_FAILURE,
-		   "file offset");
+	assert_ok(ld_elf_layout(elf));
+	expect_class(elf, ELFCLASS64);
+	cr_expect_gt(ld_elf_file_size(elf), 1ull << 32);
 	ld_elf_free(elf);
 }
 

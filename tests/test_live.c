@@ -451,3 +451,32 @@ Test(live, sigtstp_does_not_suspend_a_freeze)
 	check_vmcore(out, false, FAKE_DEFAULT_VCPUS);
 	finish();
 }
+
+/* -a 386 with RAM above 4 GiB: ELFCLASS64 + EM_386, like QEMU's dump. */
+Test(live, i386_guest_with_high_memory)
+{
+	struct tool_run r;
+	struct vmcore vc;
+	GElf_Ehdr eh;
+	char pid[16];
+
+	start("tests/fake-qemu-a", NULL);
+	snprintf(pid, sizeof(pid), "%d", (int)fx.pid);
+	const char *const argv[] = { "qemu-livedump", "-p", pid, "-a", "386",
+				     "-o", out, NULL };
+	cr_assert(tool_run(&r, argv, NULL, -1, 60));
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.err, "written as ELFCLASS64 with the 386 machine type"),
+		  "%s", r.err);
+	cr_assert(vmcore_open(&vc, out));
+	cr_assert(gelf_getehdr(vc.elf, &eh));
+	cr_expect_eq(eh.e_ident[EI_CLASS], ELFCLASS64);
+	cr_expect_eq(eh.e_machine, EM_386);
+	cr_expect_eq(vc.phnum, 1 + FAKE_EXPECTED_BLOCKS);
+	/* i386 NT_PRSTATUS: 144 bytes, eip at 72 + 12 * 4. */
+	unsigned char prstatus[144];
+	cr_expect_eq(vmcore_notes(&vc, "CORE", 1, prstatus, sizeof(prstatus)),
+		     FAKE_DEFAULT_VCPUS);
+	vmcore_close(&vc);
+	finish();
+}
