@@ -60,6 +60,13 @@ struct ld_error *ld_proc_read(pid_t pid, uint64_t addr, void *buf, size_t len);
 size_t ld_proc_read_heads(pid_t pid, const uint64_t *addrs, size_t n,
 			  size_t head_len, void *heads, bool *ok);
 
+/*
+ * Whether any mapping of pid carries VmFlags flag (two letters, as in
+ * /proc/PID/smaps: "um" = userfaultfd missing-page tracking).  Reads smaps,
+ * which walks page tables: call it before freezing.
+ */
+struct ld_error *ld_proc_has_vmflag(pid_t pid, const char *flag, bool *found);
+
 /* Monotonic clock in nanoseconds. */
 uint64_t ld_now_ns(void);
 

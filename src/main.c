@@ -608,6 +608,24 @@ static int write_profile(const struct options *o)
 	return code;
 }
 
+/*
+ * Memory registered with userfaultfd (postcopy migration) is filled in by
+ * one of QEMU's own threads: with every thread frozen, reading a missing
+ * page would wait forever, and the VM with it.
+ */
+static struct ld_error *check_full_freeze_is_safe(pid_t pid)
+{
+	bool uffd;
+	struct ld_error *err = ld_proc_has_vmflag(pid, "um", &uffd);
+
+	if (err)
+		return err;
+	if (uffd)
+		return ld_error(LD_EXIT_FAILURE,
+				"QEMU has memory registered with userfaultfd (postcopy migration?): --freeze=full could wait for it forever with the VM stopped; use --freeze=meta");
+	return NULL;
+}
+
 static struct ld_error *run(const struct options *o, struct ld_report *rep,
 			    struct ld_output *out)
 {
@@ -633,6 +651,8 @@ static struct ld_error *run(const struct options *o, struct ld_report *rep,
 		if (err && !strstr(err->message, o->output))
 			err = ld_error_context(err, "output %s", o->output);
 	}
+	if (!err && o->freeze == FREEZE_FULL)
+		err = check_full_freeze_is_safe(o->pid);
 	if (!err)
 		err = check_stop();
 	if (err)

@@ -651,3 +651,32 @@ size_t ld_proc_read_heads(pid_t pid, const uint64_t *addrs, size_t n,
 	}
 	return good;
 }
+
+struct ld_error *ld_proc_has_vmflag(pid_t pid, const char *flag, bool *found)
+{
+	char path[64], line[512];
+	size_t flen = strlen(flag);
+	FILE *f;
+
+	*found = false;
+	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return ld_error_errno(errno == ENOENT ? LD_EXIT_TARGET :
+				      LD_EXIT_PERMISSION, errno, "reading %s", path);
+	while (!*found && fgets(line, sizeof(line), f)) {
+		const char *p;
+
+		if (strncmp(line, "VmFlags:", 8))
+			continue;
+		/* Flags are two letters separated by blanks. */
+		for (p = line + 8; *p; p++)
+			if (!strncmp(p, flag, flen) && p[-1] == ' ' &&
+			    (p[flen] == ' ' || p[flen] == '\n' || !p[flen])) {
+				*found = true;
+				break;
+			}
+	}
+	fclose(f);
+	return NULL;
+}

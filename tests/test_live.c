@@ -480,3 +480,22 @@ Test(live, i386_guest_with_high_memory)
 	vmcore_close(&vc);
 	finish();
 }
+
+/* Postcopy-like RAM: --freeze=full refuses (it could hang), meta works. */
+Test(live, userfaultfd_memory_refuses_a_full_freeze)
+{
+	static const char *const args[] = { "--uffd", NULL };
+	static const char *const full[] = { "--freeze=full", NULL };
+	struct tool_run r;
+
+	start("tests/fake-qemu-a", args);
+	dump(&r, full);
+	cr_expect_eq(r.status, 1, "exit %d: %s", r.status, r.err);
+	cr_expect(strstr(r.err, "userfaultfd"), "%s", r.err);
+	cr_expect(strstr(r.err, "--freeze=meta"), "%s", r.err);
+	cr_expect_eq(access(out, F_OK), -1);
+	dump(&r, NULL);
+	cr_assert_eq(r.status, 0, "meta mode: %s", r.err);
+	check_vmcore(out, false, FAKE_DEFAULT_VCPUS);
+	finish();
+}
