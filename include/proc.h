@@ -67,6 +67,9 @@ size_t ld_proc_read_heads(pid_t pid, const uint64_t *addrs, size_t n,
  */
 struct ld_error *ld_proc_has_vmflag(pid_t pid, const char *flag, bool *found);
 
+/* Whether an smaps "VmFlags: ..." line lists the two-letter flag. */
+bool ld_vmflags_has(const char *line, const char *flag);
+
 /* Monotonic clock in nanoseconds. */
 uint64_t ld_now_ns(void);
 

@@ -219,18 +219,10 @@ struct untouched {
 static bool flags_disqualify(const char *line)
 {
 	static const char *const bad[] = { "um", "pf", "io", "mm" };
-	const char *p = line + strlen("VmFlags:");
 
-	while (*p) {
-		while (*p == ' ')
-			p++;
-		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-			if (!strncmp(p, bad[i], 2) &&
-			    (p[2] == ' ' || p[2] == '\n' || !p[2]))
-				return true;
-		while (*p && *p != ' ')
-			p++;
-	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (ld_vmflags_has(line, bad[i]))
+			return true;
 	return false;
 }
 

@@ -652,10 +652,28 @@ size_t ld_proc_read_heads(pid_t pid, const uint64_t *addrs, size_t n,
 	return good;
 }
 
+bool ld_vmflags_has(const char *line, const char *flag)
+{
+	const char *p = line + strlen("VmFlags:");
+	size_t flen = strlen(flag);
+
+	/* Two-letter flags separated by blanks. */
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		if (!strncmp(p, flag, flen) &&
+		    (p[flen] == ' ' || p[flen] == '\n' || !p[flen]))
+			return true;
+		while (*p && *p != ' ')
+			p++;
+	}
+	return false;
+}
+
 struct ld_error *ld_proc_has_vmflag(pid_t pid, const char *flag, bool *found)
 {
-	char path[64], line[512];
-	size_t flen = strlen(flag);
+	char path[64], *line = NULL;
+	size_t cap = 0;
 	FILE *f;
 
 	*found = false;
@@ -664,19 +682,9 @@ struct ld_error *ld_proc_has_vmflag(pid_t pid, const char *flag, bool *found)
 	if (!f)
 		return ld_error_errno(errno == ENOENT ? LD_EXIT_TARGET :
 				      LD_EXIT_PERMISSION, errno, "reading %s", path);
-	while (!*found && fgets(line, sizeof(line), f)) {
-		const char *p;
-
-		if (strncmp(line, "VmFlags:", 8))
-			continue;
-		/* Flags are two letters separated by blanks. */
-		for (p = line + 8; *p; p++)
-			if (!strncmp(p, flag, flen) && p[-1] == ' ' &&
-			    (p[flen] == ' ' || p[flen] == '\n' || !p[flen])) {
-				*found = true;
-				break;
-			}
-	}
+	while (!*found && getline(&line, &cap, f) > 0)
+		*found = !strncmp(line, "VmFlags:", 8) && ld_vmflags_has(line, flag);
+	free(line);
 	fclose(f);
 	return NULL;
 }
