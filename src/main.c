@@ -373,15 +373,13 @@ static size_t proc_heads(void *ctx, const uint64_t *addrs, size_t n,
  * (room for it is kept in the note area), or before the headers by
  * looking at the head of every page when the output is a pipe.
  */
-static struct ld_error *prescan_vmcoreinfo(const struct options *o,
-					   struct ld_proc *proc,
+static struct ld_error *prescan_vmcoreinfo(struct ld_proc *proc,
 					   struct snapshot *snap,
 					   struct ld_vmcoreinfo_scan *scan)
 {
 	struct ld_reader rd = { .read = proc_reader, .ctx = proc };
 	struct ld_error *err;
 
-	(void)o;
 	err = ld_vmcoreinfo_prescan(scan, &snap->map, &rd, proc_heads, proc);
 	if (!err)
 		ld_vmcoreinfo_scan_result(scan, &snap->vmcoreinfo,
@@ -453,7 +451,7 @@ static struct ld_error *write_vmcore(const struct options *o,
 			copts.inspect = ld_vmcoreinfo_scan_inspect;
 			copts.inspect_ctx = scan;
 		} else {
-			err = prescan_vmcoreinfo(o, proc, snap, scan);
+			err = prescan_vmcoreinfo(proc, snap, scan);
 		}
 	}
 	if (!err)
