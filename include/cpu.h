@@ -55,7 +55,7 @@ struct ld_x86_regs {
 struct ld_arm_regs {
 	uint64_t xregs[32];	/* xregs[31] is SP in AArch64 state */
 	uint64_t pc;
-	uint32_t pstate;	/* assembled like QEMU's pstate_read() */
+	uint64_t pstate;	/* assembled like QEMU's pstate_read() */
 	bool aarch64;		/* false: AArch32 state (registers not written) */
 	uint64_t vregs[64];	/* q0..q31, low then high half */
 	uint32_t fpsr, fpcr;

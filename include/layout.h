@@ -5,7 +5,10 @@
  *
  * The facts come from DWARF (debuginfo.c) or from a layout profile made from
  * DWARF elsewhere (profile.c); nothing here is hard-coded.  Each fact has a
- * stable key ("FlatRange.addr.start") used in profiles and error messages.
+ * stable key ("FlatRange.addr.start") used in profiles and error messages,
+ * and up to LD_MAX_VARIANTS ways to find it in DWARF: QEMU renames and
+ * moves things between releases, the key stays.  The table serves every
+ * QEMU from 7.2 to 10.2.
  */
 #ifndef QLD_LAYOUT_H
 #define QLD_LAYOUT_H
@@ -45,6 +48,7 @@ enum ld_field {
 	LF_RB_USED_LENGTH,		/* ram_addr_t used_length */
 	LF_RB_MAX_LENGTH,		/* ram_addr_t max_length */
 	LF_RB_IDSTR,			/* char idstr[256] */
+	LF_RB_GUEST_MEMFD,		/* int guest_memfd (>= 9.0, optional) */
 	/* Int128: native __int128 or struct { lo, hi } */
 	LF_INT128_SIZEOF,
 	LF_INT128_LO,
@@ -96,10 +100,21 @@ enum ld_field {
 	LF_ARM_VEC_LEN,			/* int vfp.vec_len */
 	LF_ARM_VEC_STRIDE,		/* int vfp.vec_stride */
 	LF_ARM_VFP_XREGS,		/* uint32_t vfp.xregs[16] */
-	LF_ARM_FP_STATUS,		/* float_status vfp.fp_status */
-	LF_ARM_FP_STATUS_F16,		/* ... vfp.fp_status_f16 */
+	LF_ARM_FP_STATUS,		/* float_status vfp.fp_status: one
+					   (<= 9.2) or an array (>= 10.0) */
+	LF_ARM_FP_STATUS_F16,		/* ... vfp.fp_status_f16 (<= 9.2) */
 	LF_ARM_STD_FP_STATUS,		/* ... vfp.standard_fp_status */
 	LF_ARM_STD_FP_STATUS_F16,	/* ... vfp.standard_fp_status_f16 */
+	LF_ARM_VFP_FPSR,		/* uint64_t vfp.fpsr (>= 9.1) */
+	LF_ARM_VFP_FPCR,		/* uint64_t vfp.fpcr (>= 9.1) */
+	LF_FLOAT_STATUS_SIZEOF,		/* sizeof(float_status) */
+	/* Indexes of vfp.fp_status[] (enum ARMFPStatusFlavour, >= 10.0) */
+	LF_FPST_A32,
+	LF_FPST_A64,
+	LF_FPST_A32_F16,
+	LF_FPST_A64_F16,
+	LF_FPST_STD,
+	LF_FPST_STD_F16,
 	LF_ARM_ZCR_EL,			/* uint64_t vfp.zcr_el[4] */
 	LF_ARM_SMCR_EL,			/* uint64_t vfp.smcr_el[4] */
 	LF_ARM_LTPSIZE,			/* uint32_t v7m.ltpsize */
@@ -116,24 +131,41 @@ enum ld_field {
 
 enum ld_symbol {
 	LS_ADDRESS_SPACE_MEMORY,	/* AddressSpace address_space_memory */
-	LS_CPUS,			/* CPUTailQ cpus (QEMU <= 8.1) */
-	LS_CPUS_QUEUE,			/* CPUTailQ cpus_queue (QEMU >= 8.2) */
+	LS_CPUS,			/* CPUTailQ cpus_queue (QEMU >= 8.2),
+					   cpus before */
 	LS_VMCOREINFO_STATE,		/* VMCoreInfoState *vmcoreinfo_state,
 					   function-static: DWARF only */
 	LS_COUNT
 };
 
+#define LD_MAX_VARIANTS 3
+
+enum ld_fact_kind {
+	LK_MEMBER,		/* offset and size of a member path */
+	LK_SIZEOF,		/* size of a type */
+	LK_ENUMERATOR,		/* the value of a named enumerator */
+};
+
+/* One way DWARF may spell a fact. */
+struct ld_fact_variant {
+	const char *type;	/* struct/union/typedef/enum name: "FlatRange" */
+	const char *path;	/* member path "addr.start", or enumerator */
+};
+
 /* Static description of a field: where DWARF finds it. */
 struct ld_field_desc {
 	const char *key;	/* "FlatRange.addr.start": profile key */
-	const char *type;	/* struct/union/typedef name: "FlatRange" */
-	const char *path;	/* member path "addr.start"; NULL = sizeof */
+	enum ld_fact_kind kind;
 	bool optional;		/* the dump works without it */
+	/* Tried in order, the first that resolves wins; type NULL ends. */
+	struct ld_fact_variant variants[LD_MAX_VARIANTS];
 };
 
 struct ld_symbol_desc {
-	const char *name;	/* symbol name in QEMU */
+	const char *name;	/* stable key, for messages */
 	bool optional;
+	/* Names in QEMU, tried in order (newest first); NULL ends. */
+	const char *names[LD_MAX_VARIANTS];
 };
 
 extern const struct ld_field_desc ld_field_descs[LF_COUNT];
@@ -142,7 +174,7 @@ extern const struct ld_symbol_desc ld_symbol_descs[LS_COUNT];
 /*
  * One QEMU build's facts.  For members: offset from the start of the named
  * type and the member's byte size.  For LF_*_SIZEOF: size holds sizeof and
- * offset is 0.  Symbol addresses are run-time addresses in the target.
+ * offset is 0.  For enumerators: offset holds the value, size is 0.  Symbol addresses are run-time addresses in the target.
  */
 struct ld_layout {
 	uint64_t offset[LF_COUNT];
@@ -150,10 +182,17 @@ struct ld_layout {
 	bool have[LF_COUNT];
 	uint64_t symbol[LS_COUNT];
 	bool have_symbol[LS_COUNT];
+	const char *symbol_name[LS_COUNT];	/* the variant found */
 };
 
-/* Byte offset of the first required field that is missing, or -1. */
+/* Index of the first required field that is missing, or -1. */
 int ld_layout_first_missing(const struct ld_layout *layout);
+
+/*
+ * "A.b or C.d" -- every variant of field f, for messages.  Static
+ * storage: valid until the next call.
+ */
+const char *ld_field_variants_text(enum ld_field f);
 
 /*
  * Read the unsigned integer of field f from a buffer holding a copy of its

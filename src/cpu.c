@@ -82,8 +82,20 @@ static const struct prstatus_layout prstatus_layouts[] = {
 #define SF_OVERFLOW		0x04
 #define SF_UNDERFLOW		0x08
 #define SF_INEXACT		0x10
-#define SF_INPUT_DENORMAL	0x20
-#define SF_OUTPUT_DENORMAL	0x40
+#define SF_INPUT_DENORMAL	0x20	/* _flushed since 10.0 */
+#define SF_OUTPUT_DENORMAL	0x40	/* _flushed since 10.0 */
+#define SF_INPUT_DENORMAL_USED	0x4000	/* 10.0 */
+#define ARM_FPCR_AH		(1u << 1)
+#define ARM_FPCR_FZ		(1u << 24)
+#define ARM_FPSR_IDC		0x80u
+
+/*
+ * How QEMU keeps FPSR/FPCR (found from DWARF, not from the version):
+ * up to 9.0 in vfp.xregs[ARM_VFP_FPSCR] with four float_status beside it;
+ * from 10.0 in vfp.fpsr and vfp.fpcr, with vfp.fp_status[] indexed by
+ * enum ARMFPStatusFlavour.
+ */
+enum arm_fp_scheme { ARM_FP_FPSCR, ARM_FP_SPLIT };
 
 static const struct prstatus_layout *
 prstatus_layout(const struct ld_arch *arch)
@@ -116,6 +128,7 @@ struct plan {
 	uint64_t hi;
 	uint64_t tl;		/* x86: target_ulong size */
 	uint64_t zelem, pelem;	/* arm: sizeof(ARMVectorReg), ARMPredicateReg */
+	enum arm_fp_scheme fp;	/* arm: where FPSR/FPCR live */
 	bool sve_fields;	/* arm: everything the SVE note needs */
 	const char *missing;	/* the first missing or odd field */
 	char *warning;
@@ -205,13 +218,76 @@ static bool plan_x86(struct plan *p)
 	return true;
 }
 
-static bool plan_arm(struct plan *p)
+/* 9.0 and older: FPSCR in vfp.xregs, four float_status of their own. */
+static bool plan_arm_fpscr(struct plan *p)
 {
 	const struct ld_layout *l = p->l;
 	static const enum ld_field fp_status[] = {
 		LF_ARM_FP_STATUS, LF_ARM_FP_STATUS_F16,
 		LF_ARM_STD_FP_STATUS, LF_ARM_STD_FP_STATUS_F16,
 	};
+
+	if (l->size[LF_ARM_VFP_XREGS] < 4 * (ARM_VFP_FPSCR + 1)) {
+		p->missing = ld_field_descs[LF_ARM_VFP_XREGS].key;
+		return false;
+	}
+	for (size_t i = 0; i < sizeof(fp_status) / sizeof(fp_status[0]); i++) {
+		if (!need(p, fp_status[i], p->env, 0))
+			return false;
+		if (l->size[fp_status[i]] < l->offset[LF_FLOAT_STATUS_FLAGS] +
+					    l->size[LF_FLOAT_STATUS_FLAGS]) {
+			p->missing = ld_field_descs[fp_status[i]].key;
+			return false;
+		}
+	}
+	p->fp = ARM_FP_FPSCR;
+	return true;
+}
+
+/* The FPST_* index of fp_status[] that f names, if it fits the array. */
+static bool fpst_ok(struct plan *p, enum ld_field f, uint64_t count)
+{
+	if (!p->l->have[f] || p->l->offset[f] >= count) {
+		if (!p->missing)
+			p->missing = ld_field_descs[f].key;
+		return false;
+	}
+	return true;
+}
+
+/* 10.0 and newer: vfp.fpsr, vfp.fpcr and vfp.fp_status[FPST_COUNT]. */
+static bool plan_arm_split(struct plan *p)
+{
+	const struct ld_layout *l = p->l;
+	static const enum ld_field fpst[] = {
+		LF_FPST_A32, LF_FPST_A64, LF_FPST_A32_F16, LF_FPST_A64_F16,
+		LF_FPST_STD, LF_FPST_STD_F16,
+	};
+	uint64_t fs, count;
+	bool ok = true;
+
+	if (!need(p, LF_ARM_VFP_FPSR, p->env, 8) ||
+	    !need(p, LF_ARM_VFP_FPCR, p->env, 8) ||
+	    !need(p, LF_ARM_FP_STATUS, p->env, 0) ||
+	    !need(p, LF_FLOAT_STATUS_SIZEOF, 0, 0))
+		return false;
+	fs = l->size[LF_FLOAT_STATUS_SIZEOF];
+	if (!fs || l->size[LF_ARM_FP_STATUS] % fs ||
+	    l->offset[LF_FLOAT_STATUS_FLAGS] + l->size[LF_FLOAT_STATUS_FLAGS] > fs) {
+		p->missing = ld_field_descs[LF_ARM_FP_STATUS].key;
+		return false;
+	}
+	count = l->size[LF_ARM_FP_STATUS] / fs;
+	for (size_t i = 0; i < sizeof(fpst) / sizeof(fpst[0]); i++)
+		ok = fpst_ok(p, fpst[i], count) && ok;
+	if (ok)
+		p->fp = ARM_FP_SPLIT;
+	return ok;
+}
+
+static bool plan_arm(struct plan *p)
+{
+	const struct ld_layout *l = p->l;
 	bool ok;
 
 	if (!need(p, LF_ARMCPU_ENV, 0, 0))
@@ -219,7 +295,7 @@ static bool plan_arm(struct plan *p)
 	p->env = l->offset[LF_ARMCPU_ENV];
 	ok = need(p, LF_ARM_XREGS, p->env, 32 * 8) &&
 	     need(p, LF_ARM_PC, p->env, 8) &&
-	     need(p, LF_ARM_PSTATE, p->env, 4) &&
+	     need(p, LF_ARM_PSTATE, p->env, 0) &&
 	     need(p, LF_ARM_AARCH64, p->env, 1) &&
 	     need(p, LF_ARM_NF, p->env, 4) && need(p, LF_ARM_ZF, p->env, 4) &&
 	     need(p, LF_ARM_CF, p->env, 4) && need(p, LF_ARM_VF, p->env, 4) &&
@@ -233,10 +309,12 @@ static bool plan_arm(struct plan *p)
 	     need(p, LF_FLOAT_STATUS_FLAGS, 0, 0);
 	if (!ok)
 		return false;
-	if (l->size[LF_ARM_VFP_XREGS] < 4 * (ARM_VFP_FPSCR + 1) ||
+	/* uint32_t up to 10.1, uint64_t from 10.2. */
+	if ((l->size[LF_ARM_PSTATE] != 4 && l->size[LF_ARM_PSTATE] != 8) ||
 	    !width_ok(l->size[LF_FLOAT_STATUS_FLAGS])) {
-		p->missing = ld_field_descs[l->size[LF_ARM_VFP_XREGS] < 8 ?
-				LF_ARM_VFP_XREGS : LF_FLOAT_STATUS_FLAGS].key;
+		p->missing = ld_field_descs[l->size[LF_ARM_PSTATE] != 4 &&
+				l->size[LF_ARM_PSTATE] != 8 ?
+				LF_ARM_PSTATE : LF_FLOAT_STATUS_FLAGS].key;
 		return false;
 	}
 	p->zelem = l->size[LF_ARM_ZREGS] / 32;
@@ -245,15 +323,8 @@ static bool plan_arm(struct plan *p)
 		p->missing = ld_field_descs[LF_ARM_ZREGS].key;
 		return false;
 	}
-	for (size_t i = 0; i < sizeof(fp_status) / sizeof(fp_status[0]); i++) {
-		if (!need(p, fp_status[i], p->env, 0))
-			return false;
-		if (l->size[fp_status[i]] < l->offset[LF_FLOAT_STATUS_FLAGS] +
-					    l->size[LF_FLOAT_STATUS_FLAGS]) {
-			p->missing = ld_field_descs[fp_status[i]].key;
-			return false;
-		}
-	}
+	if (l->have[LF_ARM_VFP_FPSR] ? !plan_arm_split(p) : !plan_arm_fpscr(p))
+		return false;
 	/* QEMU reads them too, but they are zero on A-profile cores. */
 	want(p, LF_ARM_LTPSIZE, p->env, 4);
 	want(p, LF_ARM_SVCR, p->env, 8);
@@ -383,29 +454,11 @@ static void decode_x86(const struct plan *p, const unsigned char *buf,
 	r->efer = env_get_or0(p, buf, LF_X86_EFER, 8, p->env);
 }
 
-/* QEMU's vfp_get_fpscr(): stored bits + softfloat's sticky flags + QC. */
-static uint32_t arm_fpscr(const struct plan *p, const unsigned char *buf)
+/* QEMU's vfp_exceptbits_from_host(): softfloat flags -> FPSR bits. */
+static uint32_t arm_exceptbits(uint32_t host, bool ah)
 {
-	const struct ld_layout *l = p->l;
-	static const enum ld_field st[] = {
-		LF_ARM_FP_STATUS, LF_ARM_STD_FP_STATUS,
-		LF_ARM_FP_STATUS_F16, LF_ARM_STD_FP_STATUS_F16,
-	};
-	uint64_t fw = l->size[LF_FLOAT_STATUS_FLAGS];
-	uint32_t fpscr, host = 0, bits = 0, qc = 0;
+	uint32_t bits = 0;
 
-	fpscr = get(buf, p->env + l->offset[LF_ARM_VFP_XREGS] +
-		    4 * ARM_VFP_FPSCR, 4);
-	fpscr |= (uint32_t)env_get(p, buf, LF_ARM_VEC_LEN) << 16;
-	fpscr |= (uint32_t)env_get(p, buf, LF_ARM_VEC_STRIDE) << 20;
-	fpscr |= (uint32_t)env_get_or0(p, buf, LF_ARM_LTPSIZE, 4, p->env) << 16;
-	for (int i = 0; i < 4; i++) {
-		uint32_t f = get(buf, p->env + l->offset[st[i]] +
-				 l->offset[LF_FLOAT_STATUS_FLAGS], fw);
-
-		/* FZ16 does not raise input-denormal (the f16 ones). */
-		host |= i < 2 ? f : f & ~SF_INPUT_DENORMAL;
-	}
 	if (host & SF_INVALID)
 		bits |= 0x01;
 	if (host & SF_DIVBYZERO)
@@ -417,13 +470,90 @@ static uint32_t arm_fpscr(const struct plan *p, const unsigned char *buf)
 	if (host & SF_INEXACT)
 		bits |= 0x10;
 	if (host & SF_INPUT_DENORMAL)
-		bits |= 0x80;
-	fpscr |= bits;
+		bits |= ARM_FPSR_IDC;
+	/* FPCR.AH: denormal inputs used set IDC, flushed outputs IXC. */
+	if (ah && (host & SF_INPUT_DENORMAL_USED))
+		bits |= ARM_FPSR_IDC;
+	if (ah && (host & SF_OUTPUT_DENORMAL))
+		bits |= 0x10;
+	return bits;
+}
+
+static uint32_t arm_qc(const struct plan *p, const unsigned char *buf)
+{
+	uint32_t qc = 0;
+
 	for (int i = 0; i < 4; i++)
-		qc |= get(buf, p->env + l->offset[LF_ARM_QC] + 4 * i, 4);
-	if (qc)
-		fpscr |= ARM_FPCR_QC;
-	return fpscr;
+		qc |= get(buf, p->env + p->l->offset[LF_ARM_QC] + 4 * i, 4);
+	return qc ? ARM_FPCR_QC : 0;
+}
+
+/* The exception flags of one float_status at byte offset off of env. */
+static uint32_t arm_status_flags(const struct plan *p, const unsigned char *buf,
+				 uint64_t off)
+{
+	const struct ld_layout *l = p->l;
+
+	return get(buf, p->env + off + l->offset[LF_FLOAT_STATUS_FLAGS],
+		   l->size[LF_FLOAT_STATUS_FLAGS]);
+}
+
+/* Up to 9.0: QEMU's vfp_get_fpscr(), split as vfp_get_fpsr/fpcr did. */
+static void arm_fp_fpscr(const struct plan *p, const unsigned char *buf,
+			 struct ld_arm_regs *r)
+{
+	const struct ld_layout *l = p->l;
+	static const enum ld_field st[] = {
+		LF_ARM_FP_STATUS, LF_ARM_STD_FP_STATUS,
+		LF_ARM_FP_STATUS_F16, LF_ARM_STD_FP_STATUS_F16,
+	};
+	uint32_t fpscr, host = 0;
+
+	fpscr = get(buf, p->env + l->offset[LF_ARM_VFP_XREGS] +
+		    4 * ARM_VFP_FPSCR, 4);
+	fpscr |= (uint32_t)env_get(p, buf, LF_ARM_VEC_LEN) << 16;
+	fpscr |= (uint32_t)env_get(p, buf, LF_ARM_VEC_STRIDE) << 20;
+	fpscr |= (uint32_t)env_get_or0(p, buf, LF_ARM_LTPSIZE, 4, p->env) << 16;
+	for (int i = 0; i < 4; i++) {
+		uint32_t f = arm_status_flags(p, buf, l->offset[st[i]]);
+
+		/* FZ16 does not raise input-denormal (the f16 ones). */
+		host |= i < 2 ? f : f & ~SF_INPUT_DENORMAL;
+	}
+	fpscr |= arm_exceptbits(host, false);
+	fpscr |= arm_qc(p, buf);
+	r->fpsr = fpscr & ARM_FPSR_MASK;
+	r->fpcr = fpscr & ARM_FPCR_MASK;
+}
+
+/* From 10.0: QEMU's vfp_get_fpsr() and vfp_get_fpcr(). */
+static void arm_fp_split(const struct plan *p, const unsigned char *buf,
+			 struct ld_arm_regs *r)
+{
+	const struct ld_layout *l = p->l;
+	uint64_t fs = l->size[LF_FLOAT_STATUS_SIZEOF];
+	uint64_t base = l->offset[LF_ARM_FP_STATUS];
+	uint32_t fpcr, a32 = 0, a64 = 0;
+
+#define FPST_FLAGS(idx) arm_status_flags(p, buf, base + l->offset[idx] * fs)
+	fpcr = (uint32_t)env_get(p, buf, LF_ARM_VFP_FPCR);
+	a32 |= FPST_FLAGS(LF_FPST_A32) | FPST_FLAGS(LF_FPST_STD);
+	/* FZ16 does not generate an input denormal exception. */
+	a32 |= FPST_FLAGS(LF_FPST_A32_F16) & ~SF_INPUT_DENORMAL;
+	a32 |= FPST_FLAGS(LF_FPST_STD_F16) & ~SF_INPUT_DENORMAL;
+	a64 |= FPST_FLAGS(LF_FPST_A64);
+	a64 |= FPST_FLAGS(LF_FPST_A64_F16) &
+	       ~(SF_INPUT_DENORMAL | SF_INPUT_DENORMAL_USED);
+#undef FPST_FLAGS
+	/* Flushing only for FPCR.FIZ does not set IDC. */
+	if ((fpcr & (ARM_FPCR_FZ | ARM_FPCR_AH)) != ARM_FPCR_FZ)
+		a64 &= ~SF_INPUT_DENORMAL;
+	r->fpsr = (uint32_t)env_get(p, buf, LF_ARM_VFP_FPSR) |
+		  arm_exceptbits(a64, fpcr & ARM_FPCR_AH) |
+		  arm_exceptbits(a32, false) | arm_qc(p, buf);
+	r->fpcr = fpcr | (uint32_t)env_get(p, buf, LF_ARM_VEC_LEN) << 16 |
+		  (uint32_t)env_get(p, buf, LF_ARM_VEC_STRIDE) << 20 |
+		  (uint32_t)env_get_or0(p, buf, LF_ARM_LTPSIZE, 4, p->env) << 16;
 }
 
 static uint32_t min_u32(uint32_t a, uint32_t b)
@@ -508,21 +638,19 @@ static struct ld_error *decode_arm(const struct plan *p,
 	cf = env_get(p, buf, LF_ARM_CF);
 	vf = env_get(p, buf, LF_ARM_VF);
 	/* pstate_read(): NZCV live split out, DAIF and BTYPE too. */
-	r->pstate = (nf & 0x80000000u) | ((uint32_t)(zf == 0) << 30) |
-		    (cf << 29) | ((vf & 0x80000000u) >> 3) |
-		    (uint32_t)env_get(p, buf, LF_ARM_PSTATE) |
-		    (uint32_t)env_get(p, buf, LF_ARM_DAIF) |
-		    ((uint32_t)env_get(p, buf, LF_ARM_BTYPE) << 10);
+	r->pstate = (nf & 0x80000000u) | ((uint64_t)(zf == 0) << 30) |
+		    ((uint64_t)cf << 29) | ((vf & 0x80000000u) >> 3) |
+		    env_get(p, buf, LF_ARM_PSTATE) |
+		    env_get(p, buf, LF_ARM_DAIF) |
+		    ((uint64_t)env_get(p, buf, LF_ARM_BTYPE) << 10);
 	for (int i = 0; i < 32; i++) {
 		r->vregs[2 * i] = get(buf, zoff + i * p->zelem, 8);
 		r->vregs[2 * i + 1] = get(buf, zoff + i * p->zelem + 8, 8);
 	}
-	{
-		uint32_t fpscr = arm_fpscr(p, buf);
-
-		r->fpsr = fpscr & ARM_FPSR_MASK;
-		r->fpcr = fpscr & ARM_FPCR_MASK;
-	}
+	if (p->fp == ARM_FP_SPLIT)
+		arm_fp_split(p, buf, r);
+	else
+		arm_fp_fpscr(p, buf, r);
 
 	if (!l->have[LF_ARMCPU_ID_AA64PFR0] ||
 	    l->size[LF_ARMCPU_ID_AA64PFR0] != 8) {
@@ -662,12 +790,9 @@ struct ld_error *ld_cpus_read_arch(const struct ld_layout *layout,
 	memset(out, 0, sizeof(*out));
 	if (!layout || !rd)
 		return NULL;
-	if (layout->have_symbol[LS_CPUS_QUEUE])
-		sym = LS_CPUS_QUEUE;
-	else if (layout->have_symbol[LS_CPUS])
-		sym = LS_CPUS;
-	else
+	if (!layout->have_symbol[LS_CPUS])
 		return NULL;
+	sym = LS_CPUS;
 	/* CPU notes are optional: a build without these facts gets none. */
 	if (!layout->have[LF_CPUS_FIRST] || !layout->have[LF_CPU_NODE_NEXT] ||
 	    !layout->have[LF_CPU_INDEX])
@@ -692,7 +817,8 @@ struct ld_error *ld_cpus_read_arch(const struct ld_layout *layout,
 	}
 
 	list = layout->symbol[sym];
-	out->source = ld_symbol_descs[sym].name;
+	out->source = layout->symbol_name[sym] ? layout->symbol_name[sym] :
+		      ld_symbol_descs[sym].name;
 	err = read_head(layout, rd, list, &node);
 	if (err) {
 		err = ld_error_context(err, "reading CPU list %s at 0x%llx",

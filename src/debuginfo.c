@@ -411,7 +411,8 @@ static bool dotted_name(const char *name, const char *want)
 	return true;
 }
 
-static void scan_symbols(struct ld_debuginfo *di, struct sym_match *m)
+static void scan_symbols(struct ld_debuginfo *di,
+			 struct sym_match m[LS_COUNT][LD_MAX_VARIANTS])
 {
 	int n = dwfl_module_getsymtab(di->mod);
 
@@ -427,20 +428,62 @@ static void scan_symbols(struct ld_debuginfo *di, struct sym_match *m)
 		    shndx == SHN_UNDEF)
 			continue;
 		for (int s = 0; s < LS_COUNT; s++) {
-			struct sym_match *sm = &m[s];
+			const char *const *names = ld_symbol_descs[s].names;
 
-			if (!strcmp(name, ld_symbol_descs[s].name)) {
-				if (GELF_ST_BIND(sym.st_info) == STB_LOCAL) {
-					sm->locals++;
-					sm->local_addr = addr;
-				} else if (!sm->globals++) {
-					sm->addr = addr;
+			for (int v = 0; v < LD_MAX_VARIANTS && names[v]; v++) {
+				struct sym_match *sm = &m[s][v];
+
+				if (!strcmp(name, names[v])) {
+					if (GELF_ST_BIND(sym.st_info) == STB_LOCAL) {
+						sm->locals++;
+						sm->local_addr = addr;
+					} else if (!sm->globals++) {
+						sm->addr = addr;
+					}
+				} else if (dotted_name(name, names[v])) {
+					sm->dotted++;
+					sm->dotted_addr = addr;
 				}
-			} else if (dotted_name(name, ld_symbol_descs[s].name)) {
-				sm->dotted++;
-				sm->dotted_addr = addr;
 			}
 		}
+	}
+}
+
+/* The first variant (newest name first) that the symbol tables define. */
+static void pick_symbols(struct sym_match m[LS_COUNT][LD_MAX_VARIANTS],
+			 struct ld_layout *layout)
+{
+	for (int s = 0; s < LS_COUNT; s++) {
+		for (int v = 0; v < LD_MAX_VARIANTS &&
+				ld_symbol_descs[s].names[v]; v++) {
+			if (m[s][v].globals) {
+				layout->symbol[s] = m[s][v].addr;
+			} else if (m[s][v].locals == 1) {
+				layout->symbol[s] = m[s][v].local_addr;
+			} else {
+				continue;
+			}
+			layout->have_symbol[s] = true;
+			layout->symbol_name[s] = ld_symbol_descs[s].names[v];
+			break;
+		}
+	}
+}
+
+/* "a or b": every name a symbol was looked for under, for messages. */
+static void symbol_names_text(enum ld_symbol s, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (int v = 0; v < LD_MAX_VARIANTS && ld_symbol_descs[s].names[v];
+	     v++) {
+		int n = snprintf(buf + used, len - used, "%s%s", v ? " or " : "",
+				 ld_symbol_descs[s].names[v]);
+
+		if (n < 0 || (size_t)n >= len - used)
+			break;
+		used += n;
 	}
 }
 
@@ -453,7 +496,7 @@ struct type_want {
 };
 
 struct dwarf_scan {
-	struct type_want types[LF_COUNT];
+	struct type_want types[LF_COUNT * LD_MAX_VARIANTS];
 	int nr_types, nr_found;
 	bool want_types;
 	/* function-static symbols still wanted */
@@ -466,6 +509,12 @@ struct dwarf_scan {
 static bool is_aggregate(int tag)
 {
 	return tag == DW_TAG_structure_type || tag == DW_TAG_union_type;
+}
+
+/* What a wanted type may be: a struct, a union, an enum (enumerators). */
+static bool is_wanted_tag(int tag)
+{
+	return is_aggregate(tag) || tag == DW_TAG_enumeration_type;
 }
 
 /*
@@ -482,7 +531,7 @@ static void offer_type(struct type_want *tw, Dwarf_Die *die, int tag)
 			return;
 		tag = dwarf_tag(&peeled);
 		/* A 16-byte base type: native __int128 as Int128. */
-		if (!is_aggregate(tag) && tag != DW_TAG_base_type)
+		if (!is_wanted_tag(tag) && tag != DW_TAG_base_type)
 			return;
 	} else {
 		peeled = *die;
@@ -537,11 +586,12 @@ static void scan_scope(struct dwarf_scan *ds, Dwarf_Die *scope, int depth)
 				enum ld_symbol s = static_symbols[i].sym;
 
 				if (!ds->want_static[s] ||
-				    strcmp(name, ld_symbol_descs[s].name) ||
+				    strcmp(name, ld_symbol_descs[s].names[0]) ||
 				    !variable_address(&child, &addr))
 					continue;
 				ds->layout->symbol[s] = addr + ds->bias;
 				ds->layout->have_symbol[s] = true;
+				ds->layout->symbol_name[s] = ld_symbol_descs[s].names[0];
 				ds->want_static[s] = false;
 				ds->nr_static--;
 			}
@@ -572,7 +622,7 @@ static void scan_unit(struct dwarf_scan *ds, Dwarf_Die *cudie)
 		int tag = dwarf_tag(&die);
 		const char *name;
 
-		if (!is_aggregate(tag) && tag != DW_TAG_typedef)
+		if (!is_wanted_tag(tag) && tag != DW_TAG_typedef)
 			continue;
 		name = dwarf_diename(&die);
 		if (!name)
@@ -757,6 +807,78 @@ static bool int128_halves(struct type_want *tw, struct ld_layout *layout)
 	return true;
 }
 
+/* The value of enumerator name in enumeration type et. */
+static enum member_result find_enumerator(Dwarf_Die *et, const char *name,
+					  uint64_t *value)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Die child;
+	Dwarf_Sword sv;
+
+	if (dwarf_tag(et) != DW_TAG_enumeration_type ||
+	    dwarf_child(et, &child) != 0)
+		return M_MISSING;
+	do {
+		const char *ename = dwarf_diename(&child);
+
+		if (dwarf_tag(&child) != DW_TAG_enumerator || !ename ||
+		    strcmp(ename, name))
+			continue;
+		if (!dwarf_attr(&child, DW_AT_const_value, &attr) ||
+		    dwarf_formsdata(&attr, &sv) != 0)
+			return M_BAD;
+		*value = (uint64_t)sv;
+		return M_OK;
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return M_MISSING;
+}
+
+/* One variant of field f: where its type was found, what it resolves to. */
+static enum member_result resolve_variant(struct dwarf_scan *ds,
+					  const struct ld_field_desc *d,
+					  const struct ld_fact_variant *v,
+					  uint64_t *offset, uint64_t *size)
+{
+	struct type_want *tw = find_want(ds, v->type);
+	Dwarf_Word sz;
+
+	if (!tw || !tw->found)
+		return M_MISSING;
+	switch (d->kind) {
+	case LK_SIZEOF:
+		if (dwarf_aggregate_size(&tw->die, &sz) != 0)
+			return M_BAD;
+		*offset = 0;
+		*size = sz;
+		return M_OK;
+	case LK_ENUMERATOR:
+		*size = 0;
+		return find_enumerator(&tw->die, v->path, offset);
+	case LK_MEMBER:
+	default:
+		return walk_path(&tw->die, v->path, offset, size);
+	}
+}
+
+/* The error for a required field no variant gave. */
+static struct ld_error *field_error(struct ld_debuginfo *di,
+				    struct dwarf_scan *ds, enum ld_field f,
+				    enum member_result r)
+{
+	const struct ld_field_desc *d = &ld_field_descs[f];
+	bool any_type = false;
+
+	for (int v = 0; v < LD_MAX_VARIANTS && d->variants[v].type; v++) {
+		struct type_want *tw = find_want(ds, d->variants[v].type);
+
+		any_type |= tw && tw->found;
+	}
+	return ld_error(LD_EXIT_DEBUGINFO, "%s not found in DWARF of %s (tried %s%s)",
+			d->key, di->path, ld_field_variants_text(f),
+			!any_type ? ": no definition of the type" :
+			r == M_BAD ? ": unsupported DWARF form" : "");
+}
+
 static struct ld_error *resolve_fields(struct ld_debuginfo *di,
 				       struct dwarf_scan *ds)
 {
@@ -765,49 +887,52 @@ static struct ld_error *resolve_fields(struct ld_debuginfo *di,
 
 	for (int f = 0; f < LF_COUNT; f++) {
 		const struct ld_field_desc *d = &ld_field_descs[f];
-		struct type_want *tw = find_want(ds, d->type);
 		enum member_result r = M_MISSING;
-		Dwarf_Word size;
 
 		if ((f == LF_INT128_LO || f == LF_INT128_HI) && native128)
 			continue;
-		if (tw && tw->found && !d->path) {
-			r = dwarf_aggregate_size(&tw->die, &size) == 0 ?
-			    M_OK : M_BAD;
-			layout->offset[f] = 0;
-			layout->size[f] = size;
-		} else if (tw && tw->found) {
-			r = walk_path(&tw->die, d->path, &layout->offset[f],
-				      &layout->size[f]);
+		for (int v = 0; v < LD_MAX_VARIANTS && d->variants[v].type &&
+				r != M_OK; v++) {
+			r = resolve_variant(ds, d, &d->variants[v],
+					    &layout->offset[f], &layout->size[f]);
+			if (r == M_BITFIELD)
+				return ld_error(LD_EXIT_DEBUGINFO,
+						"%s is a bit-field in DWARF of %s: not supported",
+						d->key, di->path);
 		}
 		if (r == M_OK) {
 			layout->have[f] = true;
 			continue;
 		}
 		layout->offset[f] = layout->size[f] = 0;
-		if (r == M_BITFIELD)
-			return ld_error(LD_EXIT_DEBUGINFO,
-					"%s is a bit-field in DWARF of %s: not supported",
-					d->key, di->path);
-		if (d->optional)
-			continue;
-		if (!tw || !tw->found)
-			return ld_error(LD_EXIT_DEBUGINFO,
-					"%s not found in DWARF of %s (no definition of type %s)",
-					d->key, di->path, d->type);
-		return ld_error(LD_EXIT_DEBUGINFO,
-				"%s not found in DWARF of %s%s", d->key,
-				di->path, r == M_BAD ?
-				" (unsupported DWARF form)" : "");
+		if (!d->optional)
+			return field_error(di, ds, f, r);
 	}
 	return NULL;
+}
+
+/* Every type any variant of any field names, once. */
+static void want_all_types(struct dwarf_scan *ds)
+{
+	ds->want_types = true;
+	for (int f = 0; f < LF_COUNT; f++) {
+		const struct ld_field_desc *d = &ld_field_descs[f];
+
+		for (int v = 0; v < LD_MAX_VARIANTS && d->variants[v].type;
+		     v++) {
+			if (find_want(ds, d->variants[v].type) ||
+			    ds->nr_types == LF_COUNT * LD_MAX_VARIANTS)
+				continue;
+			ds->types[ds->nr_types++].name = d->variants[v].type;
+		}
+	}
 }
 
 struct ld_error *ld_debuginfo_resolve(struct ld_debuginfo *di,
 				      bool want_fields,
 				      struct ld_layout *layout)
 {
-	struct sym_match m[LS_COUNT];
+	struct sym_match m[LS_COUNT][LD_MAX_VARIANTS];
 	struct dwarf_scan ds;
 	Dwarf *dw;
 
@@ -817,15 +942,7 @@ struct ld_error *ld_debuginfo_resolve(struct ld_debuginfo *di,
 	ds.layout = layout;
 
 	scan_symbols(di, m);
-	for (int s = 0; s < LS_COUNT; s++) {
-		if (m[s].globals) {
-			layout->symbol[s] = m[s].addr;
-			layout->have_symbol[s] = true;
-		} else if (m[s].locals == 1) {
-			layout->symbol[s] = m[s].local_addr;
-			layout->have_symbol[s] = true;
-		}
-	}
+	pick_symbols(m, layout);
 	for (size_t i = 0; i < sizeof(static_symbols) /
 			       sizeof(static_symbols[0]); i++) {
 		enum ld_symbol s = static_symbols[i].sym;
@@ -835,14 +952,8 @@ struct ld_error *ld_debuginfo_resolve(struct ld_debuginfo *di,
 			ds.nr_static++;
 		}
 	}
-	if (want_fields) {
-		ds.want_types = true;
-		for (int f = 0; f < LF_COUNT; f++) {
-			if (find_want(&ds, ld_field_descs[f].type))
-				continue;
-			ds.types[ds.nr_types++].name = ld_field_descs[f].type;
-		}
-	}
+	if (want_fields)
+		want_all_types(&ds);
 
 	dw = dwfl_module_getdwarf(di->mod, &ds.bias);
 	if (dw && !scan_done(&ds)) {
@@ -860,16 +971,22 @@ struct ld_error *ld_debuginfo_resolve(struct ld_debuginfo *di,
 			       sizeof(static_symbols[0]); i++) {
 		enum ld_symbol s = static_symbols[i].sym;
 
-		if (!layout->have_symbol[s] && m[s].dotted == 1) {
-			layout->symbol[s] = m[s].dotted_addr;
+		if (!layout->have_symbol[s] && m[s][0].dotted == 1) {
+			layout->symbol[s] = m[s][0].dotted_addr;
 			layout->have_symbol[s] = true;
+			layout->symbol_name[s] = ld_symbol_descs[s].names[0];
 		}
 	}
-	for (int s = 0; s < LS_COUNT; s++)
-		if (!layout->have_symbol[s] && !ld_symbol_descs[s].optional)
-			return ld_error(LD_EXIT_TARGET,
-					"symbol %s not found in %s: not a QEMU process?",
-					ld_symbol_descs[s].name, di->path);
+	for (int s = 0; s < LS_COUNT; s++) {
+		char names[128];
+
+		if (layout->have_symbol[s] || ld_symbol_descs[s].optional)
+			continue;
+		symbol_names_text(s, names, sizeof(names));
+		return ld_error(LD_EXIT_TARGET,
+				"symbol %s not found in %s: not a QEMU process?",
+				names, di->path);
+	}
 	if (!want_fields)
 		return NULL;
 	if (!dw)

@@ -1,13 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* layout.c - the facts the tool needs about a QEMU build; see layout.h. */
+#include <stdio.h>
 #include <string.h>
 
 #include "layout.h"
 
-#define FIELD(id, t, p) [id] = { #t "." p, #t, p, false }
-#define SIZEOF(id, t) [id] = { "sizeof(" #t ")", #t, NULL, false }
-#define OPT_FIELD(id, t, p) [id] = { #t "." p, #t, p, true }
-#define OPT_SIZEOF(id, t) [id] = { "sizeof(" #t ")", #t, NULL, true }
+/* Variants are "Type", "path" pairs, tried in order. */
+#define V(t, p) { #t, p }
+#define FIELD(id, t, p, ...) \
+	[id] = { #t "." p, LK_MEMBER, false, { V(t, p), __VA_ARGS__ } }
+#define OPT_FIELD(id, t, p, ...) \
+	[id] = { #t "." p, LK_MEMBER, true, { V(t, p), __VA_ARGS__ } }
+#define SIZEOF(id, t) [id] = { "sizeof(" #t ")", LK_SIZEOF, false, { V(t, NULL) } }
+#define OPT_SIZEOF(id, t) [id] = { "sizeof(" #t ")", LK_SIZEOF, true, { V(t, NULL) } }
+#define OPT_ENUM(id, t, e) [id] = { #t "." #e, LK_ENUMERATOR, true, { V(t, #e) } }
 
 const struct ld_field_desc ld_field_descs[LF_COUNT] = {
 	FIELD(LF_AS_NAME, AddressSpace, "name"),
@@ -35,10 +41,11 @@ const struct ld_field_desc ld_field_descs[LF_COUNT] = {
 	FIELD(LF_RB_USED_LENGTH, RAMBlock, "used_length"),
 	FIELD(LF_RB_MAX_LENGTH, RAMBlock, "max_length"),
 	FIELD(LF_RB_IDSTR, RAMBlock, "idstr"),
+	OPT_FIELD(LF_RB_GUEST_MEMFD, RAMBlock, "guest_memfd"),
 	SIZEOF(LF_INT128_SIZEOF, Int128),
 	/* Filled from the Int128 type's shape, not looked up by path. */
-	[LF_INT128_LO] = { "Int128.lo", "Int128", "lo", false },
-	[LF_INT128_HI] = { "Int128.hi", "Int128", "hi", false },
+	FIELD(LF_INT128_LO, Int128, "lo"),
+	FIELD(LF_INT128_HI, Int128, "hi"),
 	OPT_FIELD(LF_CPUS_FIRST, CPUTailQ, "tqh_first"),
 	OPT_FIELD(LF_CPU_NODE_NEXT, CPUState, "node.tqe_next"),
 	OPT_FIELD(LF_CPU_INDEX, CPUState, "cpu_index"),
@@ -91,6 +98,15 @@ const struct ld_field_desc ld_field_descs[LF_COUNT] = {
 	OPT_FIELD(LF_ARM_LTPSIZE, CPUARMState, "v7m.ltpsize"),
 	OPT_FIELD(LF_ARM_HCR_EL2, CPUARMState, "cp15.hcr_el2"),
 	OPT_FIELD(LF_ARM_SCR_EL3, CPUARMState, "cp15.scr_el3"),
+	OPT_FIELD(LF_ARM_VFP_FPSR, CPUARMState, "vfp.fpsr"),
+	OPT_FIELD(LF_ARM_VFP_FPCR, CPUARMState, "vfp.fpcr"),
+	OPT_SIZEOF(LF_FLOAT_STATUS_SIZEOF, float_status),
+	OPT_ENUM(LF_FPST_A32, ARMFPStatusFlavour, FPST_A32),
+	OPT_ENUM(LF_FPST_A64, ARMFPStatusFlavour, FPST_A64),
+	OPT_ENUM(LF_FPST_A32_F16, ARMFPStatusFlavour, FPST_A32_F16),
+	OPT_ENUM(LF_FPST_A64_F16, ARMFPStatusFlavour, FPST_A64_F16),
+	OPT_ENUM(LF_FPST_STD, ARMFPStatusFlavour, FPST_STD),
+	OPT_ENUM(LF_FPST_STD_F16, ARMFPStatusFlavour, FPST_STD_F16),
 	OPT_FIELD(LF_FLOAT_STATUS_FLAGS, float_status, "float_exception_flags"),
 	OPT_FIELD(LF_ARMCPU_SVE_MAX_VQ, ARMCPU, "sve_max_vq"),
 	OPT_FIELD(LF_ARMCPU_SVE_VQ_MAP, ARMCPU, "sve_vq.map"),
@@ -99,11 +115,38 @@ const struct ld_field_desc ld_field_descs[LF_COUNT] = {
 };
 
 const struct ld_symbol_desc ld_symbol_descs[LS_COUNT] = {
-	[LS_ADDRESS_SPACE_MEMORY] = { "address_space_memory", false },
-	[LS_CPUS] = { "cpus", true },
-	[LS_CPUS_QUEUE] = { "cpus_queue", true },
-	[LS_VMCOREINFO_STATE] = { "vmcoreinfo_state", true },
+	[LS_ADDRESS_SPACE_MEMORY] = { "address_space_memory", false,
+				      { "address_space_memory" } },
+	/* Renamed in 8.2. */
+	[LS_CPUS] = { "cpus", true, { "cpus_queue", "cpus" } },
+	[LS_VMCOREINFO_STATE] = { "vmcoreinfo_state", true,
+				  { "vmcoreinfo_state" } },
 };
+
+const char *ld_field_variants_text(enum ld_field f)
+{
+	static char text[256];
+	const struct ld_field_desc *d = &ld_field_descs[f];
+	size_t used = 0;
+
+	text[0] = '\0';
+	for (int v = 0; v < LD_MAX_VARIANTS && d->variants[v].type; v++) {
+		const struct ld_fact_variant *fv = &d->variants[v];
+		int n;
+
+		if (d->kind == LK_SIZEOF)
+			n = snprintf(text + used, sizeof(text) - used,
+				     "%ssizeof(%s)", v ? " or " : "", fv->type);
+		else
+			n = snprintf(text + used, sizeof(text) - used,
+				     "%s%s.%s", v ? " or " : "", fv->type,
+				     fv->path);
+		if (n < 0 || (size_t)n >= sizeof(text) - used)
+			break;
+		used += n;
+	}
+	return text;
+}
 
 int ld_layout_first_missing(const struct ld_layout *layout)
 {

@@ -158,11 +158,17 @@ static void render_profile(FILE *f, const void *ctx)
 		fprintf(f, "build-id %s\n", id->build_id);
 	for (int i = 0; p->extra_build_ids && p->extra_build_ids[i]; i++)
 		fprintf(f, "build-id %s\n", p->extra_build_ids[i]);
-	for (int i = 0; i < LF_COUNT; i++)
-		if (p->layout->have[i])
+	for (int i = 0; i < LF_COUNT; i++) {
+		if (!p->layout->have[i])
+			continue;
+		if (ld_field_descs[i].kind == LK_ENUMERATOR)
+			fprintf(f, "const %s %" PRIu64 "\n",
+				ld_field_descs[i].key, p->layout->offset[i]);
+		else
 			fprintf(f, "field %s %" PRIu64 " %" PRIu64 "\n",
 				ld_field_descs[i].key, p->layout->offset[i],
 				p->layout->size[i]);
+	}
 }
 
 struct ld_error *ld_profile_write(const char *path,
@@ -230,8 +236,31 @@ static struct ld_error *parse_line(struct ld_profile *p, char *line,
 			return ld_error(LD_EXIT_DEBUGINFO,
 					"field %s: implausible offset %llu / size %llu",
 					name, off, size);
+		if (ld_field_descs[f].kind == LK_ENUMERATOR)
+			return ld_error(LD_EXIT_DEBUGINFO,
+					"%s is a constant: 'const %s VALUE'",
+					name, name);
 		p->layout.offset[f] = off;
 		p->layout.size[f] = size;
+		p->layout.have[f] = true;
+	} else if (!strcmp(key, "const")) {
+		char name[128];
+		unsigned long long value;
+		int f;
+
+		if (sscanf(val, "%127s %llu", name, &value) != 2)
+			return ld_error(LD_EXIT_DEBUGINFO, "malformed const '%s'", val);
+		f = field_by_key(name);
+		if (f < 0 || ld_field_descs[f].kind != LK_ENUMERATOR)
+			return ld_error(LD_EXIT_DEBUGINFO,
+					"unknown constant %s (profile from a newer qemu-livedump?)",
+					name);
+		if (value > MAX_FIELD_VALUE)
+			return ld_error(LD_EXIT_DEBUGINFO,
+					"constant %s: implausible value %llu",
+					name, value);
+		p->layout.offset[f] = value;
+		p->layout.size[f] = 0;
 		p->layout.have[f] = true;
 	} else {
 		return ld_error(LD_EXIT_DEBUGINFO, "unknown key '%s'", key);

@@ -653,8 +653,9 @@ static void setup_list(void)
 	set_field(LF_CPUS_FIRST, 0, 8);
 	set_field(LF_CPU_NODE_NEXT, offsetof(struct t_cpu, node_next), 8);
 	set_field(LF_CPU_INDEX, offsetof(struct t_cpu, cpu_index), 4);
-	layout.symbol[LS_CPUS_QUEUE] = FAKE_BASE + HEAD_OFF;
-	layout.have_symbol[LS_CPUS_QUEUE] = true;
+	layout.symbol[LS_CPUS] = FAKE_BASE + HEAD_OFF;
+	layout.have_symbol[LS_CPUS] = true;
+	layout.symbol_name[LS_CPUS] = "cpus_queue";
 	memcpy(mem.bytes + HEAD_OFF, &first, 8);
 	put_cpu(2, 7, cpu_addr(0));
 	put_cpu(0, 0, cpu_addr(1));
@@ -683,9 +684,7 @@ Test(cpu, read_falls_back_to_cpus, .init = setup_list)
 {
 	struct ld_cpus cpus;
 
-	layout.have_symbol[LS_CPUS_QUEUE] = false;
-	layout.symbol[LS_CPUS] = FAKE_BASE + HEAD_OFF;
-	layout.have_symbol[LS_CPUS] = true;
+	layout.symbol_name[LS_CPUS] = "cpus";
 	assert_ok(ld_cpus_read(&layout, &rd, &cpus));
 	cr_assert_eq(cpus.count, 3);
 	cr_assert_str_eq(cpus.source, "cpus");
@@ -755,7 +754,7 @@ Test(cpu, missing_symbol_or_fields_give_no_cpus, .init = setup_list)
 	cr_assert_null(cpus.source);
 
 	layout.have[LF_CPU_INDEX] = true;
-	layout.have_symbol[LS_CPUS_QUEUE] = false;
+	layout.have_symbol[LS_CPUS] = false;
 	assert_ok(ld_cpus_read(&layout, &rd, &cpus));
 	cr_assert_eq(cpus.count, 0);
 	cr_assert_null(cpus.source);

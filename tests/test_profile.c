@@ -18,7 +18,8 @@ static void full_layout(struct ld_layout *l)
 	memset(l, 0, sizeof(*l));
 	for (int f = 0; f < LF_COUNT; f++) {
 		l->offset[f] = 8 * f;
-		l->size[f] = 8;
+		/* Enumerators: the value in offset, no size. */
+		l->size[f] = ld_field_descs[f].kind == LK_ENUMERATOR ? 0 : 8;
 		l->have[f] = !ld_field_descs[f].optional || f % 2;
 	}
 }
