@@ -87,6 +87,8 @@ struct ld_cpus {
 	enum ld_regs_kind regs;	/* what vcpus[].r holds */
 	uint64_t read_len;	/* bytes read per vCPU */
 	char *warning;		/* for the report, or NULL */
+	/* A register value no real vCPU holds (why, for messages), or NULL. */
+	const char *implausible;
 };
 
 /*
@@ -102,6 +104,14 @@ struct ld_error *ld_cpus_read_arch(const struct ld_layout *layout,
 /* The list only (arch NULL): every vCPU gets placeholder notes. */
 struct ld_error *ld_cpus_read(const struct ld_layout *layout,
 			      const struct ld_reader *rd, struct ld_cpus *out);
+
+/*
+ * For layouts taken from another build (a profile of another point
+ * release): the vCPUs must be read with real registers, and every value
+ * with an architectural invariant must keep it.  An error says what broke.
+ */
+struct ld_error *ld_cpus_check_strict(const struct ld_cpus *cpus,
+				      const struct ld_arch *arch);
 
 /* Size of NT_PRSTATUS's desc for arch (0 if unknown). */
 size_t ld_prstatus_size(const struct ld_arch *arch);

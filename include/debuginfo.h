@@ -28,8 +28,24 @@ struct ld_error *ld_debuginfo_open_file(const char *binary,
 					const char *debuginfo_file,
 					struct ld_debuginfo **out);
 
-/* True when the module has DWARF (else only ELF symbols are available). */
+/*
+ * True when the module has DWARF (else only ELF symbols are available).
+ * This searches for separate debuginfo, through debuginfod too when
+ * DEBUGINFOD_URLS is set: it may take a while the first time.
+ */
 bool ld_debuginfo_has_dwarf(struct ld_debuginfo *di);
+
+/* True when the executable itself carries DWARF (no search needed). */
+bool ld_debuginfo_has_own_dwarf(struct ld_debuginfo *di);
+
+/*
+ * "/proc/PID/root" when QEMU runs in another root (container, chroot):
+ * its files are reached through it.  NULL when QEMU's root is ours.
+ */
+const char *ld_debuginfo_root(struct ld_debuginfo *di);
+
+/* The executable's path as QEMU sees it. */
+const char *ld_debuginfo_path(struct ld_debuginfo *di);
 
 /* Hex build-id of the main executable, or NULL if it has none. */
 const char *ld_debuginfo_build_id(struct ld_debuginfo *di);

@@ -13,7 +13,12 @@
  *
  * A binary is identified by its build-id, QEMU version string, target and
  * host architecture; a profile is chosen by build-id first, then by
- * version + target + host architecture.
+ * version + target + host architecture, then by release series (10.0.x)
+ * + target + host: the last only under stricter validation (layouts rarely
+ * change inside a series, but only checking shows they did not).
+ *
+ * Profiles live in the installed directory, the source tree's profiles/
+ * and a cache the tool fills itself after every DWARF resolution.
  */
 #ifndef QLD_PROFILE_H
 #define QLD_PROFILE_H
@@ -61,16 +66,36 @@ struct ld_error *ld_profile_read(const char *path, struct ld_profile *p);
 /* Same QEMU version number, ignoring the package suffix. */
 bool ld_same_qemu_version(const char *a, const char *b);
 
+/* Same release series: "10.0.13" and "10.0.14 (Debian ...)". */
+bool ld_same_qemu_series(const char *a, const char *b);
+
 /* Refuse a profile that does not fit the binary, naming what differs. */
 struct ld_error *ld_profile_check(const struct ld_profile *p,
 				  const struct ld_binary_id *id);
 
+/* The same, accepting another point release of the same series. */
+struct ld_error *ld_profile_check_series(const struct ld_profile *p,
+					 const struct ld_binary_id *id);
+
 /*
- * Find the profile for id in the profile directories (installed, then the
- * source tree's).  *how says how it matched ("build-id", "version").
+ * Find the profile for id in the profile directories (installed, the
+ * source tree's, the cache).  *how says how it matched ("build-id",
+ * "version", "series").  by_build_id_only: try nothing else.
  */
 struct ld_error *ld_profile_find(const struct ld_binary_id *id,
+				 bool by_build_id_only,
 				 struct ld_profile *p, const char **how);
+
+/* Where the tool caches the profiles it makes (NULL: nowhere). */
+const char *ld_profile_cache_dir(void);
+
+/*
+ * Store layout as the cached profile of id's build-id unless one is there;
+ * *stored is the new file's path (malloc'd) or NULL.
+ */
+struct ld_error *ld_profile_cache_store(const struct ld_binary_id *id,
+					const struct ld_layout *layout,
+					char **stored);
 
 /* Print every profile found, one line each. */
 struct ld_error *ld_profile_list(FILE *f);

@@ -23,6 +23,10 @@ struct ld_report {
 	const char *report_path;	/* --report FILE, or NULL */
 	const char *freeze_mode;	/* "meta" or "full" */
 	char *layout_source;		/* "dwarf" or "profile <path> (...)" */
+	char *layout_cached;		/* profile the run cached, or NULL */
+	char *qemu_version;		/* from QEMU's binary */
+	char *qemu_build_id;
+	char *qemu_root;		/* QEMU's root when not ours */
 	const char *accel;		/* "kvm", "tcg" or "unknown" */
 	uint64_t threads;		/* QEMU threads frozen */
 	uint64_t freeze_us;		/* how long the VM was stopped */

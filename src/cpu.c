@@ -689,6 +689,46 @@ static struct ld_error *decode_arm(const struct plan *p,
 	return NULL;
 }
 
+/* ---- plausibility: values with architectural invariants -------------- */
+
+/* EFLAGS bit 1 always reads 1 (QEMU sets it on every load); 22-63 are 0. */
+static const char *x86_implausible(const struct ld_x86_regs *r)
+{
+	if (!(r->rflags & 2) || (r->rflags >> 22))
+		return "EFLAGS has reserved bits wrong";
+	for (int i = 0; i < 6; i++)
+		if (r->segs[i].selector > 0xffff)
+			return "a segment selector is wider than 16 bits";
+	return NULL;
+}
+
+/* QEMU keeps CF as 0 or 1, and aarch64 is a bool. */
+static const char *arm_implausible(const struct plan *p,
+				   const unsigned char *buf)
+{
+	if (env_get(p, buf, LF_ARM_CF) > 1)
+		return "CPUARMState.CF is neither 0 nor 1";
+	if (env_get(p, buf, LF_ARM_AARCH64) > 1)
+		return "CPUARMState.aarch64 is not a bool";
+	return NULL;
+}
+
+struct ld_error *ld_cpus_check_strict(const struct ld_cpus *cpus,
+				      const struct ld_arch *arch)
+{
+	const struct prstatus_layout *pl = prstatus_layout(arch);
+
+	if (!cpus->count)
+		return ld_error(LD_EXIT_MODEL, "no vCPU found in the CPU list");
+	if (pl && pl->kind != LD_REGS_NONE && cpus->regs == LD_REGS_NONE)
+		return ld_error(LD_EXIT_MODEL, "vCPU registers could not be read: %s",
+				cpus->warning ? cpus->warning : "?");
+	if (cpus->implausible)
+		return ld_error(LD_EXIT_MODEL, "vCPU registers implausible: %s",
+				cpus->implausible);
+	return NULL;
+}
+
 /* ---- the list walk ----------------------------------------------------- */
 
 /* Bytes to read from the start of a struct to cover fields a and b. */
@@ -894,10 +934,14 @@ struct ld_error *ld_cpus_read_arch(const struct ld_layout *layout,
 		out->count++;
 		if (out->regs == LD_REGS_X86) {
 			decode_x86(&plan, buf, &v->r.x86);
+			if (!out->implausible)
+				out->implausible = x86_implausible(&v->r.x86);
 		} else if (out->regs == LD_REGS_ARM) {
 			err = decode_arm(&plan, buf, &v->r.arm, &sve_unknown);
 			if (err)
 				goto fail;
+			if (!out->implausible)
+				out->implausible = arm_implausible(&plan, buf);
 			aarch32 += !v->r.arm.aarch64;
 		}
 		node = next;

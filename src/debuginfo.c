@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "debuginfo.h"
@@ -26,6 +27,10 @@ struct ld_debuginfo {
 	char *debuginfo_file;	/* explicit separate debuginfo, or NULL */
 	char *build_id;		/* hex, or NULL */
 	pid_t pid;		/* live process, or 0 */
+	char *root;		/* "/proc/PID/root" when QEMU's root is not
+				   ours (container, chroot), else NULL */
+	char *search_path;	/* libdwfl's debuginfo_path for this one */
+	Dwfl_Callbacks callbacks;	/* dwfl keeps a pointer: lives here */
 	/* Set by the find_debuginfo callback for open_*() to report. */
 	int debuginfo_errno;
 	bool debuginfo_mismatch;
@@ -142,29 +147,57 @@ static int proc_find_elf_cb(Dwfl_Module *mod, void **userdata,
 	fd = open(link, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	/* The name libdwfl reports and searches .gnu_debuglink beside. */
-	*file_name = strndup(di->path, path_len(di->path));
+	/*
+	 * The name libdwfl reports and searches .gnu_debuglink beside: in
+	 * QEMU's own root, which may not be ours.
+	 */
+	if (di->root) {
+		if (asprintf(file_name, "%s%.*s", di->root,
+			     (int)path_len(di->path), di->path) < 0)
+			*file_name = NULL;
+	} else {
+		*file_name = strndup(di->path, path_len(di->path));
+	}
 	*elfp = NULL;
 	return fd;
 }
 
-static char *debuginfo_path;	/* NULL: libdwfl's default search path */
-
 static const Dwfl_Callbacks proc_callbacks = {
 	.find_elf = proc_find_elf_cb,
 	.find_debuginfo = find_debuginfo_cb,
-	.debuginfo_path = &debuginfo_path,
 };
 
 static const Dwfl_Callbacks offline_callbacks = {
 	.find_elf = dwfl_build_id_find_elf,
 	.find_debuginfo = find_debuginfo_cb,
 	.section_address = dwfl_offline_section_address,
-	.debuginfo_path = &debuginfo_path,
 };
 
+/*
+ * Where separate debuginfo is looked for: libdwfl's default (beside the
+ * binary, its .debug/, /usr/lib/debug), with QEMU's own /usr/lib/debug
+ * first when QEMU lives in another root.  The build-id decides which file
+ * fits, so looking in both is safe.
+ */
+static struct ld_error *set_search_path(struct ld_debuginfo *di)
+{
+	int n;
+
+	if (di->root)
+		n = asprintf(&di->search_path, ":.debug:%s/usr/lib/debug:/usr/lib/debug",
+			     di->root);
+	else
+		n = asprintf(&di->search_path, ":.debug:/usr/lib/debug");
+	if (n < 0) {
+		di->search_path = NULL;
+		return &ld_error_nomem;
+	}
+	di->callbacks.debuginfo_path = &di->search_path;
+	return NULL;
+}
+
 static struct ld_error *di_new(const char *path, const char *debuginfo_file,
-			       const Dwfl_Callbacks *cb,
+			       const Dwfl_Callbacks *cb, const char *root,
 			       struct ld_debuginfo **out)
 {
 	struct ld_debuginfo *di = calloc(1, sizeof(*di));
@@ -173,11 +206,14 @@ static struct ld_error *di_new(const char *path, const char *debuginfo_file,
 		return &ld_error_nomem;
 	di->path = strdup(path);
 	di->debuginfo_file = debuginfo_file ? strdup(debuginfo_file) : NULL;
-	if (!di->path || (debuginfo_file && !di->debuginfo_file)) {
+	di->root = root ? strdup(root) : NULL;
+	di->callbacks = *cb;
+	if (!di->path || (debuginfo_file && !di->debuginfo_file) ||
+	    (root && !di->root) || set_search_path(di)) {
 		ld_debuginfo_close(di);
 		return &ld_error_nomem;
 	}
-	di->dwfl = dwfl_begin(cb);
+	di->dwfl = dwfl_begin(&di->callbacks);
 	if (!di->dwfl) {
 		ld_debuginfo_close(di);
 		return ld_error(LD_EXIT_FAILURE, "libdwfl: %s",
@@ -249,7 +285,7 @@ struct ld_error *ld_debuginfo_open_file(const char *binary,
 		return ld_error_errno(LD_EXIT_TARGET, errno, "opening %s",
 				      binary);
 	close(fd);
-	err = di_new(binary, debuginfo_file, &offline_callbacks, &di);
+	err = di_new(binary, debuginfo_file, &offline_callbacks, NULL, &di);
 	if (err)
 		return err;
 	dwfl_report_begin(di->dwfl);
@@ -295,10 +331,20 @@ static int find_main_cb(Dwfl_Module *mod, void **userdata, const char *name,
 	return DWARF_CB_OK;
 }
 
+/* Is QEMU's root directory ours?  Unknown counts as ours. */
+static bool same_root(const char *proc_root)
+{
+	struct stat a, b;
+
+	if (stat(proc_root, &a) || stat("/", &b))
+		return true;
+	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 struct ld_error *ld_debuginfo_open_pid(pid_t pid, const char *debuginfo_file,
 				       struct ld_debuginfo **out)
 {
-	char link[64], exe[PATH_MAX];
+	char link[64], root[64], exe[PATH_MAX];
 	struct find_main fm = { exe, NULL };
 	struct ld_debuginfo *di;
 	struct ld_error *err;
@@ -321,7 +367,9 @@ struct ld_error *ld_debuginfo_open_pid(pid_t pid, const char *debuginfo_file,
 				      "reading %s", link);
 	}
 	exe[len] = '\0';
-	err = di_new(exe, debuginfo_file, &proc_callbacks, &di);
+	snprintf(root, sizeof(root), "/proc/%d/root", (int)pid);
+	err = di_new(exe, debuginfo_file, &proc_callbacks,
+		     same_root(root) ? NULL : root, &di);
 	if (err)
 		return err;
 	dwfl_report_begin(di->dwfl);
@@ -360,6 +408,39 @@ struct ld_error *ld_debuginfo_open_pid(pid_t pid, const char *debuginfo_file,
 	return NULL;
 }
 
+bool ld_debuginfo_has_own_dwarf(struct ld_debuginfo *di)
+{
+	Dwarf_Addr bias;
+	Elf *elf = dwfl_module_getelf(di->mod, &bias);
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+
+	if (!elf || elf_getshdrstrndx(elf, &shstrndx))
+		return false;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		const char *name;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type == SHT_NOBITS)
+			continue;
+		name = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (name && (!strcmp(name, ".debug_info") ||
+			     !strcmp(name, ".zdebug_info")))
+			return true;
+	}
+	return false;
+}
+
+const char *ld_debuginfo_root(struct ld_debuginfo *di)
+{
+	return di->root;
+}
+
+const char *ld_debuginfo_path(struct ld_debuginfo *di)
+{
+	return di->path;
+}
+
 bool ld_debuginfo_has_dwarf(struct ld_debuginfo *di)
 {
 	Dwarf_Addr bias;
@@ -379,6 +460,8 @@ void ld_debuginfo_close(struct ld_debuginfo *di)
 	if (di->dwfl)
 		dwfl_end(di->dwfl);
 	free(di->path);
+	free(di->root);
+	free(di->search_path);
 	free(di->debuginfo_file);
 	free(di->build_id);
 	free(di);

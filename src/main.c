@@ -29,6 +29,7 @@
 #include "elfcore.h"
 #include "error.h"
 #include "layout.h"
+#include "layout_source.h"
 #include "memmap.h"
 #include "output.h"
 #include "proc.h"
@@ -490,70 +491,27 @@ out:
 	return err;
 }
 
-static void copy_fields(struct ld_layout *dst, const struct ld_layout *src)
-{
-	memcpy(dst->offset, src->offset, sizeof(dst->offset));
-	memcpy(dst->size, src->size, sizeof(dst->size));
-	memcpy(dst->have, src->have, sizeof(dst->have));
-}
-
-/*
- * Symbols come from QEMU's own symbol tables (.dynsym suffices); member
- * layouts from DWARF when the binary has it, else from a layout profile.
- * An explicit --profile wins over DWARF.
- */
+/* Layouts and where they came from, into the report. */
 static struct ld_error *resolve_layout(const struct options *o,
 				       struct ld_layout *layout,
-				       struct ld_report *rep, char **source)
+				       struct ld_report *rep, bool *other_build)
 {
-	struct ld_debuginfo *di = NULL;
-	struct ld_binary_id id;
-	struct ld_profile prof = { 0 };
-	const char *how = "named with --profile";
-	char exe[64], name[4096];
+	struct ld_layout_origin origin;
 	struct ld_error *err;
-	ssize_t n;
-	bool dwarf;
 
-	err = ld_debuginfo_open_pid(o->pid, o->debuginfo, &di);
-	if (err)
-		return err;
-	dwarf = ld_debuginfo_has_dwarf(di);
-	if (dwarf && !o->profile) {
-		err = ld_debuginfo_resolve(di, true, layout);
-		*source = strdup("dwarf");
-		goto out;
-	}
-	if (o->debuginfo && !dwarf) {
-		err = ld_error(LD_EXIT_DEBUGINFO, "%s has no DWARF for QEMU's binary",
-			       o->debuginfo);
-		goto out;
-	}
-	/* Symbols first: a process that is not QEMU is told so. */
-	err = ld_debuginfo_resolve(di, false, layout);
-	if (err)
-		goto out;
-	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)o->pid);
-	n = readlink(exe, name, sizeof(name) - 1);
-	name[n > 0 ? n : 0] = '\0';
-	err = ld_binary_identify(exe, name, &id);
-	if (!err && o->profile) {
-		err = ld_profile_read(o->profile, &prof);
-		if (!err)
-			err = ld_profile_check(&prof, &id);
-	} else if (!err) {
-		err = ld_profile_find(&id, &prof, &how);
-		if (!err && !strcmp(how, "version"))
-			ld_report_warn(rep, "%s", "layout profile matched by QEMU version, not build-id: every structure read is validated");
-	}
-	if (!err) {
-		copy_fields(layout, &prof.layout);
-		if (asprintf(source, "profile %s (%s)", prof.path, how) < 0)
-			*source = NULL;
-	}
-out:
-	ld_profile_free(&prof);
-	ld_debuginfo_close(di);
+	err = ld_layout_resolve(o->pid, o->debuginfo, o->profile, layout,
+				&origin);
+	for (unsigned int i = 0; i < origin.nwarnings; i++)
+		ld_report_warn(rep, "%s", origin.warnings[i]);
+	ld_report_set(&rep->layout_source, origin.source);
+	ld_report_set(&rep->layout_cached, origin.cached);
+	ld_report_set(&rep->qemu_root, origin.root);
+	if (origin.id.version[0])
+		ld_report_set(&rep->qemu_version, origin.id.version);
+	if (origin.id.build_id[0])
+		ld_report_set(&rep->qemu_build_id, origin.id.build_id);
+	*other_build = origin.other_build;
+	ld_layout_origin_free(&origin);
 	return err;
 }
 
@@ -629,8 +587,8 @@ static struct ld_error *run(const struct options *o, struct ld_report *rep,
 {
 	struct ld_proc proc = { 0 };
 	struct ld_layout layout = { 0 };
-	char *layout_source = NULL;
 	struct snapshot snap = { 0 };
+	bool other_build = false;
 	uint64_t t0;
 	struct ld_error *err;
 
@@ -640,10 +598,8 @@ static struct ld_error *run(const struct options *o, struct ld_report *rep,
 
 	/* All the slow lookups happen while the VM still runs. */
 	t0 = ld_now_ns();
-	err = resolve_layout(o, &layout, rep, &layout_source);
+	err = resolve_layout(o, &layout, rep, &other_build);
 	rep->debuginfo_us = (ld_now_ns() - t0) / 1000;
-	ld_report_set(&rep->layout_source, layout_source);
-	free(layout_source);
 	if (!err) {
 		err = ld_output_open(out, o->output, o->force);
 		if (err && !strstr(err->message, o->output))
@@ -664,6 +620,13 @@ static struct ld_error *run(const struct options *o, struct ld_report *rep,
 	rep->threads = proc.ntids;
 	if (err || o->freeze == FREEZE_META)
 		ld_proc_thaw(&proc);
+	if (!err && other_build) {
+		err = ld_cpus_check_strict(&snap.cpus, o->arch);
+		if (err)
+			err = ld_error_context(err, "the layouts of another point release do not fit this QEMU (%s; %s)",
+					       rep->qemu_version ? rep->qemu_version : "?",
+					       rep->layout_source);
+	}
 	if (err)
 		goto out;
 

@@ -23,12 +23,40 @@
 #define MAX_PROFILE_BYTES (256u * 1024)
 #define MAX_FIELD_VALUE (1u << 20)	/* no offset or size is larger */
 
+/*
+ * Profiles this tool wrote itself from DWARF: root shares one system-wide
+ * cache, others keep their own.  QEMU_LIVEDUMP_PROFILE_CACHE overrides;
+ * set but empty, there is no cache (tests, read-only systems).
+ */
+const char *ld_profile_cache_dir(void)
+{
+	static char dir[4096];
+	const char *env = getenv("QEMU_LIVEDUMP_PROFILE_CACHE");
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+
+	if (env && !env[0])
+		return NULL;
+	if (env)
+		snprintf(dir, sizeof(dir), "%s", env);
+	else if (geteuid() == 0)
+		snprintf(dir, sizeof(dir), "/var/cache/qemu-livedump/profiles");
+	else if (xdg && xdg[0] == '/')
+		snprintf(dir, sizeof(dir), "%s/qemu-livedump", xdg);
+	else if (home && home[0] == '/')
+		snprintf(dir, sizeof(dir), "%s/.cache/qemu-livedump", home);
+	else
+		return NULL;
+	return dir;
+}
+
 const char *const *ld_profile_dirs(void)
 {
-	static const char *const dirs[] = {
-		LD_PROFILE_DIR, LD_SOURCE_PROFILE_DIR, NULL,
-	};
+	static const char *dirs[4];
 
+	dirs[0] = LD_PROFILE_DIR;
+	dirs[1] = LD_SOURCE_PROFILE_DIR;
+	dirs[2] = ld_profile_cache_dir();
+	dirs[3] = NULL;
 	return dirs;
 }
 
@@ -341,8 +369,28 @@ bool ld_same_qemu_version(const char *a, const char *b)
 	return la && la == lb && !memcmp(a, b, la);
 }
 
-struct ld_error *ld_profile_check(const struct ld_profile *p,
-				  const struct ld_binary_id *id)
+/* Length of "10.0" in "10.0.13 (Debian ...)": major.minor; 0 if none. */
+static size_t series_len(const char *v)
+{
+	const char *dot = strchr(v, '.');
+	size_t n;
+
+	if (!dot || dot == v)
+		return 0;
+	n = strspn(dot + 1, "0123456789");
+	return n ? (size_t)(dot + 1 + n - v) : 0;
+}
+
+bool ld_same_qemu_series(const char *a, const char *b)
+{
+	size_t la = series_len(a), lb = series_len(b);
+
+	return la && la == lb && !memcmp(a, b, la);
+}
+
+/* Host and target must be the same whatever else matches. */
+static struct ld_error *check_machine(const struct ld_profile *p,
+				      const struct ld_binary_id *id)
 {
 	if (strcmp(p->id.host_arch, id->host_arch))
 		return ld_error(LD_EXIT_DEBUGINFO,
@@ -352,8 +400,32 @@ struct ld_error *ld_profile_check(const struct ld_profile *p,
 		return ld_error(LD_EXIT_DEBUGINFO,
 				"profile %s is for target %s, QEMU's binary is qemu-system-%s",
 				p->path, p->id.target, id->target);
-	if (has_build_id(p, id->build_id))
-		return NULL;
+	return NULL;
+}
+
+struct ld_error *ld_profile_check_series(const struct ld_profile *p,
+					 const struct ld_binary_id *id)
+{
+	struct ld_error *err = check_machine(p, id);
+
+	if (err || has_build_id(p, id->build_id))
+		return err;
+	if (!ld_same_qemu_series(p->id.version, id->version))
+		return ld_error(LD_EXIT_DEBUGINFO,
+				"profile %s is for QEMU %s, the binary is QEMU %s (build-id %s): not even the same release series",
+				p->path, p->id.version,
+				id->version[0] ? id->version : "of unknown version",
+				id->build_id[0] ? id->build_id : "none");
+	return NULL;
+}
+
+struct ld_error *ld_profile_check(const struct ld_profile *p,
+				  const struct ld_binary_id *id)
+{
+	struct ld_error *err = check_machine(p, id);
+
+	if (err || has_build_id(p, id->build_id))
+		return err;
 	if (!ld_same_qemu_version(p->id.version, id->version))
 		return ld_error(LD_EXIT_DEBUGINFO,
 				"profile %s is for QEMU %s, the binary is QEMU %s (build-id %s)",
@@ -403,45 +475,117 @@ static bool for_each_profile(bool (*fn)(struct ld_profile *, void *), void *ctx)
 	return false;
 }
 
+enum match_rule { MATCH_BUILD_ID, MATCH_VERSION, MATCH_SERIES };
+
 struct find_ctx {
 	struct ld_profile result;	/* first: for_each_profile fills it */
 	const struct ld_binary_id *id;
-	bool by_version;
+	enum match_rule rule;
 };
 
 static bool match(struct ld_profile *p, void *ctx)
 {
 	struct find_ctx *fc = ctx;
+	struct ld_error *err;
 
-	if (!fc->by_version)
+	switch (fc->rule) {
+	case MATCH_BUILD_ID:
 		return has_build_id(p, fc->id->build_id) &&
 		       !strcmp(p->id.host_arch, fc->id->host_arch);
-	return fc->id->version[0] && !ld_profile_check(p, fc->id);
+	case MATCH_VERSION:
+		if (!fc->id->version[0])
+			return false;
+		err = ld_profile_check(p, fc->id);
+		break;
+	case MATCH_SERIES:
+	default:
+		if (!fc->id->version[0])
+			return false;
+		err = ld_profile_check_series(p, fc->id);
+		break;
+	}
+	ld_error_free(err);
+	return !err;
 }
 
+static const char *const rule_names[] = {
+	[MATCH_BUILD_ID] = "build-id", [MATCH_VERSION] = "version",
+	[MATCH_SERIES] = "series",
+};
+
 struct ld_error *ld_profile_find(const struct ld_binary_id *id,
+				 bool by_build_id_only,
 				 struct ld_profile *p, const char **how)
 {
 	struct find_ctx fc = { .id = id };
 
-	if (for_each_profile(match, &fc)) {
-		*p = fc.result;
-		*how = "build-id";
-		return NULL;
-	}
-	fc.by_version = true;
-	if (for_each_profile(match, &fc)) {
-		*p = fc.result;
-		*how = "version";
-		return NULL;
+	for (enum match_rule r = MATCH_BUILD_ID; r <= MATCH_SERIES; r++) {
+		if (r > MATCH_BUILD_ID && by_build_id_only)
+			break;
+		fc.rule = r;
+		if (for_each_profile(match, &fc)) {
+			*p = fc.result;
+			*how = rule_names[r];
+			return NULL;
+		}
 	}
 	return ld_error(LD_EXIT_DEBUGINFO,
-			"no DWARF debug info for QEMU's binary and no layout profile fits it (QEMU %s, qemu-system-%s, host %s, build-id %s; searched %s and %s): "
-			"install its debug symbols, pass --debuginfo or --profile, or make a profile with --write-profile from a debug build of the same version",
+			"no DWARF debug info for QEMU's binary and no layout profile fits it (QEMU %s, qemu-system-%s, host %s, build-id %s; searched %s, %s and %s): "
+			"install its debug symbols, set DEBUGINFOD_URLS, pass --debuginfo or --profile, or make a profile with --write-profile from a debug build of the same version",
 			id->version[0] ? id->version : "of unknown version",
 			id->target[0] ? id->target : "?", id->host_arch,
 			id->build_id[0] ? id->build_id : "none",
-			ld_profile_dirs()[0], ld_profile_dirs()[1]);
+			ld_profile_dirs()[0], ld_profile_dirs()[1],
+			ld_profile_dirs()[2] ? ld_profile_dirs()[2] : "(no cache)");
+}
+
+struct ld_error *ld_profile_cache_store(const struct ld_binary_id *id,
+					const struct ld_layout *layout,
+					char **stored)
+{
+	const char *dir = ld_profile_cache_dir();
+	char *path = NULL, *parent = NULL, *slash;
+	struct ld_error *err = NULL;
+	struct stat st;
+
+	*stored = NULL;
+	if (!dir || !id->build_id[0] || strspn(id->build_id, "0123456789abcdef") !=
+	    strlen(id->build_id))
+		return NULL;
+	/* Private unless it is the system-wide cache. */
+	parent = strdup(dir);
+	if (!parent)
+		return &ld_error_nomem;
+	slash = strrchr(parent, '/');
+	if (slash && slash != parent) {
+		*slash = '\0';
+		if (mkdir(parent, 0755) && errno != EEXIST) {
+			err = ld_error_errno(LD_EXIT_OUTPUT, errno,
+					     "creating profile cache %s", parent);
+			goto out;
+		}
+	}
+	if (mkdir(dir, geteuid() == 0 ? 0755 : 0700) && errno != EEXIST) {
+		err = ld_error_errno(LD_EXIT_OUTPUT, errno,
+				     "creating profile cache %s", dir);
+		goto out;
+	}
+	if (asprintf(&path, "%s/%s.profile", dir, id->build_id) < 0) {
+		path = NULL;
+		err = &ld_error_nomem;
+		goto out;
+	}
+	if (!stat(path, &st))
+		goto out;	/* already there */
+	err = ld_profile_write(path, id, NULL, layout);
+	if (!err) {
+		*stored = path;
+		path = NULL;
+	}
+out:
+	free(parent);
+	free(path);
+	return err;
 }
 
 static bool print_one(struct ld_profile *p, void *ctx)

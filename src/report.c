@@ -39,6 +39,10 @@ void ld_report_free(struct ld_report *r)
 		free(r->warnings[i]);
 	r->nwarnings = 0;
 	ld_report_set(&r->layout_source, NULL);
+	ld_report_set(&r->layout_cached, NULL);
+	ld_report_set(&r->qemu_version, NULL);
+	ld_report_set(&r->qemu_build_id, NULL);
+	ld_report_set(&r->qemu_root, NULL);
 	ld_report_set(&r->vmcoreinfo_source, NULL);
 	ld_backtraces_free(&r->backtraces);
 }
@@ -67,9 +71,14 @@ void ld_report_print_summary(const struct ld_report *r, FILE *f)
 		fprintf(f, "  backtraces of %zu QEMU threads taken while frozen%s\n",
 			r->backtraces.count,
 			r->exit_code || !r->report_path ? "" : " (in the JSON report)");
-	fprintf(f, "  layouts from %s (resolved in %" PRIu64 " us), vmcoreinfo: %s\n",
+	fprintf(f, "  QEMU %s%s%s, layouts from %s (resolved in %" PRIu64 " us), vmcoreinfo: %s\n",
+		r->qemu_version ? r->qemu_version : "?",
+		r->qemu_root ? " in another root: " : "",
+		r->qemu_root ? r->qemu_root : "",
 		r->layout_source ? r->layout_source : "?", r->debuginfo_us,
 		r->vmcoreinfo ? r->vmcoreinfo_source : "none");
+	if (r->layout_cached)
+		fprintf(f, "  layouts cached as %s\n", r->layout_cached);
 }
 
 /* Write s as a JSON string literal. */
@@ -151,8 +160,16 @@ static void json_render(const struct ld_report *r, FILE *f)
 	fprintf(f, "%" PRIu64, r->freeze_us);
 	json_key(f, "threads_frozen", &first);
 	fprintf(f, "%" PRIu64, r->threads);
+	json_key(f, "qemu_version", &first);
+	json_string(f, r->qemu_version);
+	json_key(f, "qemu_build_id", &first);
+	json_string(f, r->qemu_build_id);
+	json_key(f, "qemu_root", &first);
+	json_string(f, r->qemu_root);
 	json_key(f, "layout_source", &first);
 	json_string(f, r->layout_source);
+	json_key(f, "layout_cached", &first);
+	json_string(f, r->layout_cached);
 	json_key(f, "debuginfo_us", &first);
 	fprintf(f, "%" PRIu64, r->debuginfo_us);
 	json_key(f, "accel", &first);

@@ -36,6 +36,8 @@ static void exec_tool(const char *const *argv, const char *const *env)
 	for (int i = 1; argv[i] && n < 63; i++)
 		args[n++] = argv[i];
 	args[n] = NULL;
+	/* Hermetic: no profile cache unless the test names one. */
+	setenv("QEMU_LIVEDUMP_PROFILE_CACHE", "", 1);
 	for (int i = 0; env && env[i]; i++)
 		putenv((char *)env[i]);
 	execv(tool_path(), (char **)args);

@@ -328,3 +328,173 @@ Test(cli, stripped_binary_dumped_through_a_profile)
 	free(src);
 	tmpdir_remove(dir);
 }
+
+/* Read a whole small file into buf (NUL-terminated). */
+static void slurp(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	cr_assert_not_null(f, "%s", path);
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+}
+
+/*
+ * After DWARF, the layouts are cached by build-id: the same build stripped
+ * (what a distribution ships) is then dumped with neither DWARF nor
+ * network, and --list-profiles shows the cached profile.
+ */
+Test(cli, dwarf_layouts_are_cached_for_the_stripped_build)
+{
+	struct tool_run r;
+	struct qld_fixture fx;
+	char *dir = tmpdir_make(), stripped[4096], cmd[8192], pid[16];
+	char out[4096], report[4096], env_cache[4200], cache[4096];
+	char buf[16384];
+	char *src = qld_test_path("tests/fake-qemu-b");
+
+	snprintf(cache, sizeof(cache), "%s/cache", dir);
+	snprintf(env_cache, sizeof(env_cache), "QEMU_LIVEDUMP_PROFILE_CACHE=%s",
+		 cache);
+	snprintf(out, sizeof(out), "%s/vmcore", dir);
+	snprintf(report, sizeof(report), "%s/r.json", dir);
+	const char *const env[] = { env_cache, NULL };
+
+	cr_assert_eq(qld_fixture_start(&fx, src, NULL), 0);
+	snprintf(pid, sizeof(pid), "%d", (int)fx.pid);
+	const char *const dump[] = { "", "-p", pid, "-a", "X86_64", "-o", out,
+				     "--report", report, NULL };
+	cr_assert(tool_run(&r, dump, env, -1, 60));
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.err, "layouts cached as"), "%s", r.err);
+	qld_fixture_stop(&fx);
+	slurp(report, buf, sizeof(buf));
+	cr_expect(strstr(buf, "\"layout_source\": \"dwarf\""), "%s", buf);
+	cr_expect(strstr(buf, "\"layout_cached\": \""), "%s", buf);
+	cr_expect(strstr(buf, "\"qemu_version\": \"1.2.1 (fake)\""), "%s", buf);
+
+	snprintf(stripped, sizeof(stripped), "%s/fake-qemu-stripped", dir);
+	snprintf(cmd, sizeof(cmd), "objcopy --strip-debug '%s' '%s'", src, stripped);
+	cr_assert_eq(system(cmd), 0);
+	cr_assert_eq(qld_fixture_start(&fx, stripped, NULL), 0);
+	snprintf(pid, sizeof(pid), "%d", (int)fx.pid);
+	unlink(out);
+	cr_assert(tool_run(&r, dump, env, -1, 60));
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	slurp(report, buf, sizeof(buf));
+	cr_expect(strstr(buf, "\"layout_source\": \"profile "), "%s", buf);
+	cr_expect(strstr(buf, "/cache/"), "%s", buf);
+	cr_expect(strstr(buf, ".profile (build-id)\""), "%s", buf);
+	cr_expect(strstr(buf, "\"blocks\": 6"), "%s", buf);
+	cr_expect(all_threads_running(fx.pid));
+	qld_fixture_stop(&fx);
+
+	const char *const list[] = { "", "--list-profiles", NULL };
+	int fd = open(report, O_RDWR | O_TRUNC);
+	cr_assert(fd >= 0);
+	cr_assert(tool_run(&r, list, env, fd, 10));
+	close(fd);
+	cr_expect_eq(r.status, 0);
+	slurp(report, buf, sizeof(buf));
+	cr_expect(strstr(buf, cache), "%s", buf);
+	cr_expect(strstr(buf, "QEMU 1.2.1 (fake)"), "%s", buf);
+	free(src);
+	tmpdir_remove(dir);
+}
+
+/* Rewrite a profile: new version and build-id, optionally one field. */
+static void edit_profile(const char *in, const char *out, const char *version,
+			 const char *field, long delta)
+{
+	char line[512];
+	FILE *fi = fopen(in, "r"), *fo = fopen(out, "w");
+
+	cr_assert(fi && fo);
+	while (fgets(line, sizeof(line), fi)) {
+		char key[128];
+		long off, size;
+
+		if (!strncmp(line, "qemu-version ", 13)) {
+			fprintf(fo, "qemu-version %s\n", version);
+		} else if (!strncmp(line, "build-id ", 9)) {
+			fprintf(fo, "build-id 00ff00ff\n");
+		} else if (field && sscanf(line, "field %127s %ld %ld", key, &off,
+					   &size) == 3 && !strcmp(key, field)) {
+			fprintf(fo, "field %s %ld %ld\n", key, off + delta, size);
+		} else {
+			fputs(line, fo);
+		}
+	}
+	fclose(fi);
+	fclose(fo);
+}
+
+/*
+ * A point release with no profile of its own: the profile of another
+ * release of the same series is used only after strict checks, and says
+ * so; one that does not fit is refused before anything is written.
+ */
+Test(cli, point_release_uses_the_series_profile_strictly)
+{
+	struct tool_run r;
+	struct qld_fixture fx;
+	char *dir = tmpdir_make(), stripped[4096], cmd[8192], pid[16];
+	char out[4096], report[4096], profile[4096], cache[4096];
+	char env_cache[4200], edited[4200], buf[16384];
+	char *src = qld_test_path("tests/fake-qemu-b");
+
+	snprintf(cache, sizeof(cache), "%s/profiles", dir);
+	cr_assert_eq(mkdir(cache, 0700), 0);
+	snprintf(env_cache, sizeof(env_cache), "QEMU_LIVEDUMP_PROFILE_CACHE=%s",
+		 cache);
+	snprintf(profile, sizeof(profile), "%s/orig.profile", dir);
+	snprintf(edited, sizeof(edited), "%s/series.profile", cache);
+	snprintf(out, sizeof(out), "%s/vmcore", dir);
+	snprintf(report, sizeof(report), "%s/r.json", dir);
+	const char *const env[] = { env_cache, NULL };
+	const char *const write[] = { "", "--write-profile", profile, "--binary",
+				      src, NULL };
+	run(&r, write);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	edit_profile(profile, edited, "1.2.0 (older point release)", NULL, 0);
+
+	snprintf(stripped, sizeof(stripped), "%s/fake-qemu-stripped", dir);
+	snprintf(cmd, sizeof(cmd), "objcopy --strip-debug '%s' '%s'", src, stripped);
+	cr_assert_eq(system(cmd), 0);
+	cr_assert_eq(qld_fixture_start(&fx, stripped, NULL), 0);
+	snprintf(pid, sizeof(pid), "%d", (int)fx.pid);
+	const char *const dump[] = { "", "-p", pid, "-a", "X86_64", "-o", out,
+				     "--report", report, NULL };
+	cr_assert(tool_run(&r, dump, env, -1, 60));
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.err, "validated against 1.2.1"), "%s", r.err);
+	slurp(report, buf, sizeof(buf));
+	cr_expect(strstr(buf, "layouts from the 1.2.0 profile, validated against 1.2.1"),
+		  "%s", buf);
+	cr_expect(strstr(buf, "same series"), "%s", buf);
+	cr_expect(strstr(buf, "\"vcpus\": 2"), "%s", buf);
+
+	/* EFLAGS read from the wrong place: the strict check refuses. */
+	edit_profile(profile, edited, "1.2.0 (older point release)",
+		     "CPUX86State.eflags", 8);
+	unlink(out);
+	cr_assert(tool_run(&r, dump, env, -1, 60));
+	cr_expect_eq(r.status, 6, "%s", r.err);
+	cr_expect(strstr(r.err, "do not fit this QEMU"), "%s", r.err);
+	cr_expect(strstr(r.err, "EFLAGS"), "%s", r.err);
+	cr_expect_eq(access(out, F_OK), -1);
+
+	/* Another series is not even tried. */
+	edit_profile(profile, edited, "1.3.0", NULL, 0);
+	cr_assert(tool_run(&r, dump, env, -1, 60));
+	cr_expect_eq(r.status, 5, "%s", r.err);
+	cr_expect(strstr(r.err, "no layout profile fits"), "%s", r.err);
+	cr_expect_eq(access(out, F_OK), -1);
+	cr_expect(all_threads_running(fx.pid));
+	cr_expect(value_advances(fx.pid, fx.heartbeat, 2000));
+	qld_fixture_stop(&fx);
+	free(src);
+	tmpdir_remove(dir);
+}
