@@ -49,6 +49,14 @@ enum ld_field {
 	LF_RB_MAX_LENGTH,		/* ram_addr_t max_length */
 	LF_RB_IDSTR,			/* char idstr[256] */
 	LF_RB_GUEST_MEMFD,		/* int guest_memfd (>= 9.0, optional) */
+	/* RamDiscardManager (optional): the QOM type of MemoryRegion.rdm */
+	LF_OBJECT_CLASS,		/* ObjectClass *Object.class */
+	LF_OBJECTCLASS_TYPE,		/* TypeImpl *ObjectClass.type */
+	LF_TYPEIMPL_NAME,		/* const char *TypeImpl.name */
+	/* ... and when it is a virtio-mem device, its plugged blocks */
+	LF_VMEM_BITMAP,			/* unsigned long *VirtIOMEM.bitmap */
+	LF_VMEM_BITMAP_SIZE,		/* int32_t VirtIOMEM.bitmap_size */
+	LF_VMEM_BLOCK_SIZE,		/* uint64_t VirtIOMEM.block_size */
 	/* Int128: native __int128 or struct { lo, hi } */
 	LF_INT128_SIZEOF,
 	LF_INT128_LO,

@@ -17,13 +17,7 @@
 
 #include "error.h"
 #include "layout.h"
-
-/* Reads target memory; returns an error naming addr on any failure. */
-struct ld_reader {
-	struct ld_error *(*read)(void *ctx, uint64_t addr, void *buf,
-				 size_t len);
-	void *ctx;
-};
+#include "reader.h"
 
 #define LD_BLOCK_NAME_MAX 64
 
@@ -34,13 +28,25 @@ struct ld_block {
 	char name[LD_BLOCK_NAME_MAX];	/* MemoryRegion name, for messages */
 };
 
+/* RAM left out that a reader might have expected: say what and why. */
+struct ld_skipped {
+	uint64_t gpa, size;
+	char name[LD_BLOCK_NAME_MAX];
+	const char *why;
+};
+
+#define LD_MAX_SKIPPED 32
+
 struct ld_memmap {
 	struct ld_block *blocks;
 	size_t count;
 	uint64_t total_bytes;
 	unsigned int skipped_ram_device;	/* regions left out on purpose */
 	unsigned int skipped_nonvolatile;
-	unsigned int skipped_discard_managed;	/* virtio-mem: see memmap.c */
+	/* Private (guest_memfd) or unknown sparse RAM, never read. */
+	struct ld_skipped skipped[LD_MAX_SKIPPED];
+	unsigned int nskipped;			/* may exceed LD_MAX_SKIPPED */
+	unsigned int discard_managed;		/* virtio-mem regions replayed */
 };
 
 /* Bounds on what a sane QEMU has; beyond them the target is corrupt. */

@@ -42,6 +42,12 @@ const struct ld_field_desc ld_field_descs[LF_COUNT] = {
 	FIELD(LF_RB_MAX_LENGTH, RAMBlock, "max_length"),
 	FIELD(LF_RB_IDSTR, RAMBlock, "idstr"),
 	OPT_FIELD(LF_RB_GUEST_MEMFD, RAMBlock, "guest_memfd"),
+	OPT_FIELD(LF_OBJECT_CLASS, Object, "class"),
+	OPT_FIELD(LF_OBJECTCLASS_TYPE, ObjectClass, "type"),
+	OPT_FIELD(LF_TYPEIMPL_NAME, TypeImpl, "name"),
+	OPT_FIELD(LF_VMEM_BITMAP, VirtIOMEM, "bitmap"),
+	OPT_FIELD(LF_VMEM_BITMAP_SIZE, VirtIOMEM, "bitmap_size"),
+	OPT_FIELD(LF_VMEM_BLOCK_SIZE, VirtIOMEM, "block_size"),
 	SIZEOF(LF_INT128_SIZEOF, Int128),
 	/* Filled from the Int128 type's shape, not looked up by path. */
 	FIELD(LF_INT128_LO, Int128, "lo"),

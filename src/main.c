@@ -639,9 +639,15 @@ static struct ld_error *run(const struct options *o, struct ld_report *rep,
 		ld_report_warn(rep, "%s", "vCPU registers come from QEMU's last synchronised copy under KVM");
 	rep->skipped_ram_device = snap.map.skipped_ram_device;
 	rep->skipped_nonvolatile = snap.map.skipped_nonvolatile;
-	if (snap.map.skipped_discard_managed)
-		ld_report_warn(rep, "%u virtio-mem (RamDiscardManager) region(s) left out: their populated parts are not dumped",
-			       snap.map.skipped_discard_managed);
+	for (unsigned int i = 0; i < snap.map.nskipped && i < LD_MAX_SKIPPED; i++) {
+		const struct ld_skipped *sk = &snap.map.skipped[i];
+
+		ld_report_warn(rep, "RAM [0x%" PRIx64 ", +0x%" PRIx64 ") of %s left out, never read: %s",
+			       sk->gpa, sk->size, sk->name, sk->why);
+	}
+	if (snap.map.nskipped > LD_MAX_SKIPPED)
+		ld_report_warn(rep, "%u more RAM ranges left out likewise",
+			       snap.map.nskipped - LD_MAX_SKIPPED);
 	err = write_vmcore(o, &proc, &snap, out, rep);
 	rep->vmcoreinfo = snap.vmcoreinfo.present;
 	if (snap.vmcoreinfo.present)

@@ -11,9 +11,11 @@
  *     accumulated along the alias chain plus offset_in_region;
  *   - a range joins its predecessor only when contiguous in guest-physical
  *     and host-virtual space and backed by the same MemoryRegion.
- * Regions managed by a RamDiscardManager (virtio-mem) are left out with a
- * count: QEMU dumps only their populated parts, which this walk cannot see,
- * and reading unpopulated shared memory would allocate it in the VM.
+ * Regions managed by a RamDiscardManager (virtio-mem) contribute only their
+ * populated parts, as QEMU's dump does (discard.c reads which); reading the
+ * rest would allocate memory in the VM.  A manager of a kind we cannot read,
+ * and RAMBlocks backed by guest_memfd (private memory of a confidential VM,
+ * not readable through the host mapping), are left out and listed.
  *
  * Everything read is untrusted: counts and chains are bounded, the ranges
  * must be sorted and disjoint, and each RAMBlock must point back at its
@@ -25,15 +27,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "discard.h"
 #include "memmap.h"
 
 #define MAX_STRUCT_BYTES	65536u	/* no QEMU struct we read is larger */
 #define MAX_MR_CACHE		1024u	/* distinct MemoryRegions remembered */
+#define MAX_DISCARD		64u	/* distinct RamDiscardManagers */
 
 struct region {
 	uint64_t addr;
-	bool ram, ram_device, nonvolatile, discard_managed;
-	uint64_t ram_block, alias, alias_offset, name;
+	bool ram, ram_device, nonvolatile;
+	uint64_t ram_block, alias, alias_offset, name, rdm;
 };
 
 struct walk {
@@ -44,6 +48,9 @@ struct walk {
 	unsigned char *buf;		/* scratch for one struct */
 	struct ld_memmap *map;
 	size_t cap;
+	struct ld_discard discards[MAX_DISCARD];	/* read once each */
+	size_t ndiscards;
+	uint64_t prev_mr;		/* MemoryRegion of the last block */
 };
 
 static struct ld_error *rd_read(const struct ld_reader *rd, uint64_t addr,
@@ -74,41 +81,6 @@ static struct ld_error *get_field(const struct ld_layout *layout,
 				"layout of %s (offset %" PRIu64 ", size %" PRIu64
 				") does not fit its struct", ld_field_descs[f].key,
 				layout->offset[f], layout->size[f]);
-	return NULL;
-}
-
-/*
- * Read a NUL-terminated string of at most max-1 chars.  Reads in pieces that
- * never cross a page boundary, so a short string at the end of a mapping
- * does not fail.
- */
-static struct ld_error *read_cstring(const struct ld_reader *rd, uint64_t addr,
-				     char *out, size_t max)
-{
-	size_t got = 0;
-
-	while (got + 1 < max) {
-		size_t to_page = 4096 - ((addr + got) & 4095);
-		size_t n = max - 1 - got;
-		struct ld_error *err;
-
-		if (n > to_page)
-			n = to_page;
-		err = rd_read(rd, addr + got, out + got, n);
-		if (err && n > 1) {
-			/* Maybe the string ends just before a hole: go bytewise. */
-			ld_error_free(err);
-			n = 1;
-			err = rd_read(rd, addr + got, out + got, n);
-		}
-		if (err)
-			return err;
-		if (memchr(out + got, '\0', n))
-			break;
-		got += n;
-	}
-	out[max - 1] = '\0';	/* truncated: good enough for a label */
-	ld_make_printable(out);
 	return NULL;
 }
 
@@ -175,7 +147,7 @@ static struct ld_error *read_region(struct walk *w, uint64_t addr,
 		err = get_field(l, LF_MR_RDM, w->buf, size, &v);
 		if (err)
 			return err;
-		r.discard_managed = v != 0;
+		r.rdm = v;
 	}
 	w->regions[w->nregions] = r;
 	*out = &w->regions[w->nregions++];
@@ -227,14 +199,14 @@ static struct ld_error *resolve_alias(struct walk *w, const struct region *mr,
 /* Host address of [offset, offset+len) inside the RAMBlock of region rb_mr. */
 static struct ld_error *ramblock_host(struct walk *w, const struct region *mr,
 				      uint64_t offset, uint64_t len,
-				      uint64_t *host)
+				      uint64_t *host, bool *private)
 {
 	const struct ld_layout *l = w->layout;
 	static const enum ld_field rb_fields[] = {
-		LF_RB_MR, LF_RB_HOST, LF_RB_USED_LENGTH,
+		LF_RB_MR, LF_RB_HOST, LF_RB_USED_LENGTH, LF_RB_GUEST_MEMFD,
 	};
-	uint64_t rb_mr, rb_host, used, end;
-	size_t span = fields_span(l, rb_fields, 3);
+	uint64_t rb_mr, rb_host, used, end, memfd;
+	size_t span = fields_span(l, rb_fields, 4);
 	struct ld_error *err;
 
 	if (!mr->ram_block)
@@ -250,6 +222,13 @@ static struct ld_error *ramblock_host(struct walk *w, const struct region *mr,
 		err = get_field(l, LF_RB_HOST, w->buf, span, &rb_host);
 	if (!err)
 		err = get_field(l, LF_RB_USED_LENGTH, w->buf, span, &used);
+	*private = false;
+	if (!err && l->have[LF_RB_GUEST_MEMFD]) {
+		/* An int, -1 when the block has no private memory (9.0+). */
+		err = get_field(l, LF_RB_GUEST_MEMFD, w->buf, span, &memfd);
+		*private = !err && (l->size[LF_RB_GUEST_MEMFD] == 4 ?
+				    (int32_t)memfd >= 0 : (int64_t)memfd >= 0);
+	}
 	if (err)
 		return ld_error_context(err, "reading RAMBlock at 0x%" PRIx64,
 					mr->ram_block);
@@ -275,9 +254,22 @@ static struct ld_error *ramblock_host(struct walk *w, const struct region *mr,
 	return NULL;
 }
 
+/* The MemoryRegion's name, or where it is. */
+static void region_name(struct walk *w, const struct region *mr, char *out,
+			size_t len)
+{
+	struct ld_error *err = NULL;
+
+	out[0] = '\0';
+	if (mr->name)
+		err = ld_read_cstring(w->rd, mr->name, out, len);
+	if (err || !out[0])
+		snprintf(out, len, "mr@0x%" PRIx64, mr->addr);
+	ld_error_free(err);
+}
+
 static struct ld_error *add_block(struct walk *w, uint64_t gpa, uint64_t size,
-				  uint64_t host, const struct region *mr,
-				  uint64_t *prev_mr)
+				  uint64_t host, const struct region *mr)
 {
 	struct ld_memmap *map = w->map;
 	struct ld_block *b;
@@ -286,7 +278,7 @@ static struct ld_error *add_block(struct walk *w, uint64_t gpa, uint64_t size,
 		struct ld_block *prev = &map->blocks[map->count - 1];
 
 		if (prev->gpa + prev->size == gpa &&
-		    prev->host + prev->size == host && *prev_mr == mr->addr) {
+		    prev->host + prev->size == host && w->prev_mr == mr->addr) {
 			prev->size += size;
 			map->total_bytes += size;
 			return NULL;
@@ -306,20 +298,113 @@ static struct ld_error *add_block(struct walk *w, uint64_t gpa, uint64_t size,
 	b->gpa = gpa;
 	b->size = size;
 	b->host = host;
-	if (mr->name) {
-		struct ld_error *err = read_cstring(w->rd, mr->name, b->name,
-						    sizeof(b->name));
+	region_name(w, mr, b->name, sizeof(b->name));
+	map->total_bytes += size;
+	w->prev_mr = mr->addr;
+	return NULL;
+}
 
-		if (err) {	/* only a label: say where instead */
-			ld_error_free(err);
-			b->name[0] = '\0';
+static void skip_ram(struct walk *w, const struct region *mr, uint64_t gpa,
+		     uint64_t size, const char *why)
+{
+	struct ld_memmap *map = w->map;
+
+	if (map->nskipped < LD_MAX_SKIPPED) {
+		struct ld_skipped *s = &map->skipped[map->nskipped];
+
+		s->gpa = gpa;
+		s->size = size;
+		s->why = why;
+		region_name(w, mr, s->name, sizeof(s->name));
+	}
+	map->nskipped++;
+}
+
+/* guest-physical [gpa, +size) of region mr at offset off in it. */
+static struct ld_error *add_ram_range(struct walk *w, const struct region *mr,
+				      uint64_t gpa, uint64_t size, uint64_t off)
+{
+	const struct region *target = NULL;
+	uint64_t host = 0;
+	bool device, private = false;
+	struct ld_error *err;
+
+	err = resolve_alias(w, mr, &off, &target, &device);
+	if (err)
+		return err;
+	if (device || !target->ram) {
+		w->map->skipped_ram_device += device;
+		return NULL;
+	}
+	if (size == 0)
+		return NULL;
+	err = ramblock_host(w, target, off, size, &host, &private);
+	if (err)
+		return err;
+	if (private) {
+		skip_ram(w, mr, gpa, size,
+			 "guest_memfd: private memory of a confidential VM, not readable by the host");
+		return NULL;
+	}
+	return add_block(w, gpa, size, host, mr);
+}
+
+static struct ld_error *find_discard(struct walk *w, uint64_t rdm,
+				     const struct ld_discard **out)
+{
+	struct ld_error *err;
+
+	for (size_t i = 0; i < w->ndiscards; i++) {
+		if (w->discards[i].rdm == rdm) {
+			*out = &w->discards[i];
+			return NULL;
 		}
 	}
-	if (!b->name[0])
-		snprintf(b->name, sizeof(b->name), "mr@0x%" PRIx64, mr->addr);
-	map->total_bytes += size;
-	*prev_mr = mr->addr;
+	if (w->ndiscards == MAX_DISCARD)
+		return ld_error(LD_EXIT_MODEL,
+				"more than %u RamDiscardManagers", MAX_DISCARD);
+	err = ld_discard_read(w->layout, w->rd, rdm, &w->discards[w->ndiscards]);
+	if (err)
+		return err;
+	*out = &w->discards[w->ndiscards++];
 	return NULL;
+}
+
+struct populated_ctx {
+	struct walk *w;
+	const struct region *mr;
+	uint64_t gpa, off;	/* the FlatRange's start, in both spaces */
+};
+
+static struct ld_error *add_populated(void *ctx, uint64_t off, uint64_t size)
+{
+	struct populated_ctx *pc = ctx;
+
+	return add_ram_range(pc->w, pc->mr, pc->gpa + (off - pc->off), size,
+			     off);
+}
+
+/* A sparse region: only what its RamDiscardManager says is populated. */
+static struct ld_error *add_discard_managed(struct walk *w,
+					    const struct region *mr,
+					    uint64_t gpa, uint64_t size,
+					    uint64_t off)
+{
+	struct populated_ctx pc = { w, mr, gpa, off };
+	const struct ld_discard *d = NULL;
+	struct ld_error *err;
+
+	err = find_discard(w, mr->rdm, &d);
+	if (err)
+		return err;
+	if (!d->populated_known) {
+		skip_ram(w, mr, gpa, size, !strcmp(d->type, "?") ?
+			 "RamDiscardManager of unknown type: populated parts unknown" :
+			 "RamDiscardManager that is not virtio-mem: populated parts unknown");
+		return NULL;
+	}
+	w->map->discard_managed++;
+	return ld_discard_for_each_populated(d, off, size, add_populated, &pc);
 }
 
 static struct ld_error *check_address_space(struct walk *w, uint64_t as_addr,
@@ -343,7 +428,7 @@ static struct ld_error *check_address_space(struct walk *w, uint64_t as_addr,
 		return err;
 	if (!name_ptr)
 		return ld_error(LD_EXIT_MODEL, "AddressSpace has no name");
-	err = read_cstring(w->rd, name_ptr, name, sizeof(name));
+	err = ld_read_cstring(w->rd, name_ptr, name, sizeof(name));
 	if (err)
 		return ld_error_context(err, "reading the AddressSpace name");
 	if (strcmp(name, "memory"))
@@ -360,7 +445,7 @@ static struct ld_error *walk_ranges(struct walk *w, uint64_t view)
 	static const enum ld_field fv_fields[] = { LF_FV_RANGES, LF_FV_NR };
 	const struct ld_layout *l = w->layout;
 	size_t span = fields_span(l, fv_fields, 2), frsize = 0;
-	uint64_t ranges, nr, prev_end = 0, prev_mr = 0;
+	uint64_t ranges, nr, prev_end = 0;
 	unsigned char *array = NULL;
 	struct ld_error *err;
 
@@ -400,9 +485,9 @@ static struct ld_error *walk_ranges(struct walk *w, uint64_t view)
 	}
 	for (uint64_t i = 0; i < nr && !err; i++) {
 		const unsigned char *fr = array + i * frsize;
-		uint64_t mr_addr, off, start, size, host = 0;
-		bool start_fits, size_fits, device;
-		const struct region *mr, *target = NULL;
+		uint64_t mr_addr, off, start, size;
+		bool start_fits, size_fits;
+		const struct region *mr;
 		unsigned __int128 end;
 
 		err = get_field(l, LF_FR_MR, fr, frsize, &mr_addr);
@@ -454,22 +539,10 @@ static struct ld_error *walk_ranges(struct walk *w, uint64_t view)
 			w->map->skipped_nonvolatile++;
 			continue;
 		}
-		if (mr->discard_managed) {
-			w->map->skipped_discard_managed++;
-			continue;
-		}
-		err = resolve_alias(w, mr, &off, &target, &device);
-		if (err)
-			break;
-		if (device || !target->ram) {
-			w->map->skipped_ram_device += device;
-			continue;
-		}
-		if (size == 0)
-			continue;
-		err = ramblock_host(w, target, off, size, &host);
-		if (!err)
-			err = add_block(w, start, size, host, mr, &prev_mr);
+		if (mr->rdm)
+			err = add_discard_managed(w, mr, start, size, off);
+		else
+			err = add_ram_range(w, mr, start, size, off);
 		if (err)
 			err = ld_error_context(err, "FlatRange %" PRIu64
 					       " [0x%" PRIx64 ", +0x%" PRIx64 ")",
@@ -501,6 +574,8 @@ struct ld_error *ld_memmap_read(const struct ld_layout *layout,
 		err = ld_error_context(err, "address_space_memory at 0x%" PRIx64,
 				       as_addr);
 out:
+	for (size_t i = 0; i < w.ndiscards; i++)
+		ld_discard_free(&w.discards[i]);
 	free(w.buf);
 	free(w.regions);
 	if (err)

@@ -31,6 +31,19 @@ struct t_rb {
 	uint8_t *host;
 	uint64_t offset, used_length, max_length;
 	char idstr[256];
+	int guest_memfd;
+};
+
+/* QOM as far as the tool follows it, and a virtio-mem device. */
+struct t_type { const char *name; size_t class_size; };
+struct t_class { struct t_type *type; void *interfaces; };
+struct t_object { struct t_class *klass; void *free, *properties; };
+struct t_vmem {
+	struct t_object parent_obj;
+	char virtio_filler[200];
+	int32_t bitmap_size;
+	unsigned long *bitmap;
+	uint64_t addr, size, block_size;
 };
 
 struct t_fr {
@@ -144,6 +157,7 @@ static void ram_region(struct t_mr *mr, struct t_rb *rb, const char *name,
 	rb->mr = mr;
 	rb->host = host;
 	rb->used_length = rb->max_length = len;
+	rb->guest_memfd = -1;
 	allow(mr, sizeof(*mr));
 	allow(rb, sizeof(*rb));
 	allow(name, strlen(name) + 1);
@@ -265,7 +279,8 @@ Test(memmap, blocks_follow_qemu_rules)
 	ld_memmap_free(&map);
 }
 
-Test(memmap, discard_managed_regions_are_counted_and_left_out)
+/* Without the QOM facts the manager's kind is unknown: left out, listed. */
+Test(memmap, unknown_discard_managers_are_listed_and_left_out)
 {
 	struct ld_memmap map;
 	struct ld_error *err;
@@ -274,7 +289,139 @@ Test(memmap, discard_managed_regions_are_counted_and_left_out)
 	err = walk(&map);
 	cr_assert_null(err, "%s", err ? err->message : "");
 	cr_expect_eq(map.count, 4);
-	cr_expect_eq(map.skipped_discard_managed, 1);
+	cr_assert_eq(map.nskipped, 1);
+	cr_expect_eq(map.skipped[0].gpa, 0x200000);
+	cr_expect_eq(map.skipped[0].size, 0x100000);
+	cr_expect_str_eq(map.skipped[0].name, "ram2");
+	cr_expect(strstr(map.skipped[0].why, "RamDiscardManager"), "%s",
+		  map.skipped[0].why);
+	ld_memmap_free(&map);
+}
+
+static struct t_type vmem_type = { "virtio-mem", 0 };
+static struct t_class vmem_class = { &vmem_type, NULL };
+static struct t_vmem vmem;
+static unsigned long vmem_bitmap[2];
+
+/* ram2 (1 MiB at gpa 2 MiB) managed by a virtio-mem of 256 KiB blocks. */
+static void setup_virtio_mem(uint64_t bits, const char *type)
+{
+	SET(LF_OBJECT_CLASS, struct t_object, klass);
+	SET(LF_OBJECTCLASS_TYPE, struct t_class, type);
+	SET(LF_TYPEIMPL_NAME, struct t_type, name);
+	SET(LF_VMEM_BITMAP, struct t_vmem, bitmap);
+	SET(LF_VMEM_BITMAP_SIZE, struct t_vmem, bitmap_size);
+	SET(LF_VMEM_BLOCK_SIZE, struct t_vmem, block_size);
+	memset(&vmem, 0, sizeof(vmem));
+	vmem_type.name = type;
+	vmem.parent_obj.klass = &vmem_class;
+	vmem.block_size = 0x40000;
+	vmem.bitmap_size = 4;
+	vmem.bitmap = vmem_bitmap;
+	vmem_bitmap[0] = bits;
+	mr_ram2.rdm = &vmem;
+	allow(&vmem, sizeof(vmem));
+	allow(&vmem_class, sizeof(vmem_class));
+	allow(&vmem_type, sizeof(vmem_type));
+	allow(type, strlen(type) + 1);
+	allow(vmem_bitmap, sizeof(vmem_bitmap));
+}
+
+/* Only the plugged blocks, merged where contiguous, as QEMU's dump does. */
+Test(memmap, virtio_mem_contributes_its_plugged_blocks)
+{
+	struct ld_memmap map;
+	struct ld_error *err;
+
+	setup_virtio_mem(0xd, "virtio-mem");	/* blocks 0, 2, 3 */
+	err = walk(&map);
+	cr_assert_null(err, "%s", err ? err->message : "");
+	cr_expect_eq(map.nskipped, 0);
+	cr_expect_eq(map.discard_managed, 1);
+	cr_assert_eq(map.count, 6);
+	cr_expect_eq(map.blocks[2].gpa, 0x200000);
+	cr_expect_eq(map.blocks[2].size, 0x40000);
+	cr_expect_eq(map.blocks[2].host, (uintptr_t)host_mem + 0x200000);
+	cr_expect_eq(map.blocks[3].gpa, 0x280000);
+	cr_expect_eq(map.blocks[3].size, 0x80000);
+	cr_expect_eq(map.blocks[3].host, (uintptr_t)host_mem + 0x280000);
+	cr_expect_str_eq(map.blocks[3].name, "ram2");
+	ld_memmap_free(&map);
+
+	/* Nothing plugged: nothing of ram2 at all. */
+	vmem_bitmap[0] = 0;
+	err = walk(&map);
+	cr_assert_null(err, "%s", err ? err->message : "");
+	cr_expect_eq(map.count, 4);
+	ld_memmap_free(&map);
+}
+
+/* A FlatRange over part of the region: the runs are cut to it. */
+Test(memmap, virtio_mem_runs_are_cut_to_the_range)
+{
+	struct ld_memmap map;
+	struct ld_error *err;
+
+	setup_virtio_mem(0xf, "virtio-mem");
+	range(4, &mr_ram2, 0x20000, 0x220000, 0xc0000);
+	err = walk(&map);
+	cr_assert_null(err, "%s", err ? err->message : "");
+	cr_assert_eq(map.count, 5);
+	cr_expect_eq(map.blocks[2].gpa, 0x220000);
+	cr_expect_eq(map.blocks[2].size, 0xc0000);
+	cr_expect_eq(map.blocks[2].host, (uintptr_t)host_mem + 0x220000);
+	ld_memmap_free(&map);
+}
+
+Test(memmap, other_discard_managers_are_not_read)
+{
+	struct ld_memmap map;
+	struct ld_error *err;
+
+	setup_virtio_mem(0xf, "ram-block-attributes");
+	err = walk(&map);
+	cr_assert_null(err, "%s", err ? err->message : "");
+	cr_expect_eq(map.count, 4);
+	cr_assert_eq(map.nskipped, 1);
+	cr_expect(strstr(map.skipped[0].why, "not virtio-mem"), "%s",
+		  map.skipped[0].why);
+	ld_memmap_free(&map);
+}
+
+Test(memmap, corrupt_virtio_mem_is_refused)
+{
+	setup_virtio_mem(0xf, "virtio-mem");
+	vmem.block_size = 3000;
+	expect_error(LD_EXIT_MODEL, "block size");
+	vmem.block_size = 0x40000;
+	vmem.bitmap_size = -1;
+	expect_error(LD_EXIT_MODEL, "implausible bitmap");
+	vmem.bitmap_size = 4;
+	vmem.bitmap = (void *)0x10;
+	expect_error(LD_EXIT_COPY, "virtio-mem bitmap");
+	vmem.bitmap = vmem_bitmap;
+	vmem.parent_obj.klass = NULL;
+	expect_error(LD_EXIT_MODEL, "no class");
+}
+
+/* Confidential VMs: private memory is not in the host mapping. */
+Test(memmap, guest_memfd_blocks_are_listed_and_never_read)
+{
+	struct ld_memmap map;
+	struct ld_error *err;
+
+	SET(LF_RB_GUEST_MEMFD, struct t_rb, guest_memfd);
+	rb_ram2.guest_memfd = 12;
+	err = walk(&map);
+	cr_assert_null(err, "%s", err ? err->message : "");
+	/* ram2 directly, and through the alias at 0x300000. */
+	cr_expect_eq(map.count, 3);
+	cr_assert_eq(map.nskipped, 2);
+	cr_expect_eq(map.skipped[0].gpa, 0x200000);
+	cr_expect_str_eq(map.skipped[0].name, "ram2");
+	cr_expect(strstr(map.skipped[0].why, "guest_memfd"), "%s",
+		  map.skipped[0].why);
+	cr_expect_str_eq(map.skipped[1].name, "alias");
 	ld_memmap_free(&map);
 }
 
