@@ -9,6 +9,17 @@ _start:
 	cbnz	x1, park
 	ldr	x0, =stack_top
 	mov	sp, x0
+	/*
+	 * Use the FPU once: 1/3 raises Inexact, which QEMU keeps in softfloat
+	 * state until FPSR is read, so the dump's FPSR tests how that state
+	 * is folded in; the quotient stays in d2.
+	 */
+	mov	x2, #(3 << 20)		/* CPACR_EL1.FPEN: no FP traps */
+	msr	cpacr_el1, x2
+	isb
+	fmov	d0, #1.0
+	fmov	d1, #3.0
+	fdiv	d2, d0, d1
 	bl	payload_main
 park:
 	wfe
