@@ -74,6 +74,98 @@ PAYLOAD_NAME = {"x86_64": "payload-x86_64.elf",
 
 STOCK_FIRMWARE_DIRS = ["/usr/share/qemu", "/usr/share/seabios",
                        "/usr/lib/ipxe/qemu"]
+CACHE = os.environ.get("QLD_QEMU_CACHE", "/var/cache/qemu-livedump")
+
+
+# --- the QEMUs under test ----------------------------------------------------
+class Install:
+    """One QEMU build to test and how to start it.
+
+    kind: "stock" (a distribution's stripped binary: layouts from a
+    profile), "dwarf" (a debug build) or "chroot" (a stock binary in a
+    Debian root of its own, started with chroot(8) as a container would
+    run it; every path QEMU sees is inside that root).
+    """
+
+    def __init__(self, name, version, kind, bindir, root=None,
+                 firmware_dirs=(), env=None):
+        self.name = name
+        self.version = version
+        self.kind = kind
+        self.bindir = bindir          # as QEMU sees it (inside root)
+        self.root = root
+        self.firmware_dirs = list(firmware_dirs)
+        self.env = dict(env or {})
+
+    def binary(self, arch):
+        """The binary's path on this (the tool's) side."""
+        path = os.path.join(self.bindir, "qemu-system-" + arch)
+        return self.root + path if self.root else path
+
+    def present(self, arch):
+        return os.access(self.binary(arch), os.X_OK)
+
+    def command(self, arch):
+        path = os.path.join(self.bindir, "qemu-system-" + arch)
+        return ["chroot", self.root, path] if self.root else [path]
+
+    def mkdtemp(self, prefix):
+        base = os.path.join(self.root, "tmp") if self.root else None
+        return tempfile.mkdtemp(prefix=prefix, dir=base)
+
+    def qemu_path(self, path):
+        """A path on our side as QEMU sees it (it must be inside root)."""
+        if not self.root:
+            return path
+        root = os.path.realpath(self.root)
+        real = os.path.realpath(path)
+        if not real.startswith(root + "/"):
+            raise HarnessError("%s is outside QEMU's root %s" % (path, root))
+        return real[len(root):]
+
+    def __repr__(self):
+        return "<%s %s>" % (self.name, self.version)
+
+
+def _debug_install(version, subdir):
+    return Install("debug-" + version, version, "dwarf",
+                   os.path.join(CACHE, subdir, "bin"),
+                   firmware_dirs=STOCK_FIRMWARE_DIRS)
+
+
+def installs():
+    """Every QEMU this machine can test, by name (present or not)."""
+    bpo = os.path.join(CACHE, "stock-10.0.2", "root")
+    res = [
+        Install("stock-7.2", "7.2", "stock", "/usr/bin"),
+        _debug_install("7.2", "qemu-debug"),
+        _debug_install("10.0.2", "qemu-debug-10.0.2"),
+        _debug_install("10.0.13", "qemu-debug-10.0.13"),
+        _debug_install("10.2.2", "qemu-debug-10.2.2"),
+        # bookworm-backports' debs unpacked (tests/stock-qemu.sh 10.0.2).
+        Install("stock-10.0.2", "10.0.2", "stock",
+                os.path.join(bpo, "usr", "bin"),
+                firmware_dirs=[os.path.join(bpo, "usr/share/qemu"),
+                               os.path.join(bpo, "usr/share/seabios"),
+                               "/usr/lib/ipxe/qemu"],
+                env={"QEMU_MODULE_DIR":
+                     os.path.join(bpo, "usr/lib/x86_64-linux-gnu/qemu")}),
+        # Debian 13 in a chroot (tests/stock-qemu.sh 10.0.13).
+        Install("chroot-10.0.13", "10.0.13", "chroot", "/usr/bin",
+                root=os.path.join(CACHE, "trixie-root")),
+    ]
+    return {i.name: i for i in res}
+
+
+def install_for_binary(binary):
+    """An ad-hoc Install for a plain binary path (older callers)."""
+    if os.path.realpath(binary).startswith("/usr/bin/"):
+        fw = []
+    else:
+        # A self-built QEMU does not know Debian's firmware locations.
+        fw = STOCK_FIRMWARE_DIRS
+    return Install("binary", "?", "stock", os.path.dirname(binary),
+                   firmware_dirs=fw)
 
 
 def log(msg):
@@ -177,28 +269,31 @@ def _host_arch():
     return {"amd64": "x86_64", "arm64": "aarch64"}.get(m, m)
 
 
-def kvm_usable(arch="x86_64", qemu_binary=None):
+def kvm_usable(arch="x86_64", qemu_binary=None, install=None):
     """True when /dev/kvm opens and a trial VM of this arch runs under KVM."""
     if arch != _host_arch():
         return False
-    binary = qemu_binary or default_binary(arch)
-    if binary in _kvm_cache:
-        return _kvm_cache[binary]
+    install = install or install_for_binary(qemu_binary or
+                                            default_binary(arch))
+    key = install.binary(arch)
+    if key in _kvm_cache:
+        return _kvm_cache[key]
     ok = False
     try:
-        fd = os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC)
+        fd = os.open(os.path.join(install.root or "/", "dev/kvm"),
+                     os.O_RDWR | os.O_CLOEXEC)
         os.close(fd)
-        ok = _kvm_trial(arch, binary)
+        ok = _kvm_trial(arch, install)
     except OSError as e:
-        log("/dev/kvm unusable: %s" % e)
-    _kvm_cache[binary] = ok
+        log("/dev/kvm unusable for %s: %s" % (install.name, e))
+    _kvm_cache[key] = ok
     return ok
 
 
-def _kvm_trial(arch, binary):
+def _kvm_trial(arch, install):
     machine = "pc" if arch == "x86_64" else "virt"
     try:
-        vm = _launch(arch, machine, "32M", [], "kvm", binary, None)
+        vm = _launch(arch, machine, "32M", [], "kvm", install)
     except HarnessError as e:
         log("KVM trial failed: %s" % e)
         return False
@@ -237,7 +332,9 @@ def default_binary(arch):
 class VM:
     """A running QEMU process with a connected QMP client."""
 
-    def __init__(self, proc, qmp, tmpdir, arch, machine, mem, accel, argv):
+    def __init__(self, proc, qmp, tmpdir, arch, machine, mem, accel, argv,
+                 install):
+        self.install = install
         self.proc = proc
         self.pid = proc.pid
         self.qmp = qmp
@@ -292,7 +389,8 @@ class VM:
         """Read guest-physical bytes with QMP pmemsave (via a temp file)."""
         path = os.path.join(self.tmpdir, "pmem.bin")
         self.qmp.execute("pmemsave", {"val": addr, "size": size,
-                                      "filename": path})
+                                      "filename":
+                                      self.install.qemu_path(path)})
         with open(path, "rb") as f:
             data = f.read()
         os.unlink(path)
@@ -325,39 +423,31 @@ class VM:
         return False
 
 
-def _firmware_args(binary, firmware_dirs):
-    if firmware_dirs is None:
-        # A self-built QEMU does not know Debian's firmware locations.
-        if os.path.realpath(binary).startswith("/usr/bin/"):
-            return []
-        firmware_dirs = STOCK_FIRMWARE_DIRS
-    args = []
-    for d in firmware_dirs:
-        args += ["-L", d]
-    return args
-
-
-def _launch(arch, machine, mem, extra_args, accel, binary, firmware_dirs):
-    tmpdir = tempfile.mkdtemp(prefix="qld-qemu-")
+def _launch(arch, machine, mem, extra_args, accel, install):
+    tmpdir = install.mkdtemp("qld-qemu-")
     sock = os.path.join(tmpdir, "qmp.sock")
-    argv = [binary, "-nodefaults", "-no-user-config", "-display", "none",
-            "-M", machine, "-m", str(mem), "-accel", accel,
-            "-chardev", "socket,id=qmp,path=%s,server=on,wait=off" % sock,
-            "-mon", "chardev=qmp,mode=control"]
-    argv += _firmware_args(binary, firmware_dirs)
+    argv = install.command(arch) + [
+        "-nodefaults", "-no-user-config", "-display", "none",
+        "-M", machine, "-m", str(mem), "-accel", accel,
+        "-chardev", "socket,id=qmp,path=%s,server=on,wait=off" %
+        install.qemu_path(sock), "-mon", "chardev=qmp,mode=control"]
+    for d in install.firmware_dirs:
+        argv += ["-L", d]
     extra_args = list(extra_args or [])
     if arch == "aarch64" and "-cpu" not in extra_args:
         argv += ["-cpu", "max" if accel == "kvm" else "cortex-a57"]
     argv += extra_args
+    env = dict(os.environ)
+    env.update(install.env)
     errf = open(os.path.join(tmpdir, "qemu.stderr"), "wb")
     try:
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
-                                stdout=errf, stderr=errf,
+                                stdout=errf, stderr=errf, env=env,
                                 start_new_session=True)
     except OSError as e:
         errf.close()
         shutil.rmtree(tmpdir, ignore_errors=True)
-        raise HarnessError("cannot run %s: %s" % (binary, e))
+        raise HarnessError("cannot run %s: %s" % (argv[0], e))
     errf.close()
     try:
         qmp = QMP(sock, proc=proc)
@@ -371,27 +461,32 @@ def _launch(arch, machine, mem, extra_args, accel, binary, firmware_dirs):
         shutil.rmtree(tmpdir, ignore_errors=True)
         raise HarnessError("%s\nargv: %s\nstderr: %s" %
                            (e, " ".join(argv), tail))
-    return VM(proc, qmp, tmpdir, arch, machine, mem, accel, argv)
+    return VM(proc, qmp, tmpdir, arch, machine, mem, accel, argv, install)
 
 
 def start_qemu(arch, machine, mem, extra_args=(), accel="auto",
-               qemu_binary=None, firmware_dirs=None):
+               qemu_binary=None, firmware_dirs=None, install=None):
     """Start qemu-system-ARCH with a QMP socket; returns a VM.
 
     accel: "kvm", "tcg" or "auto" (KVM when /dev/kvm opens and a trial VM
     runs, else TCG; the choice is reported on stderr).
-    firmware_dirs: -L directories; default: none for /usr/bin binaries,
-    Debian's firmware directories for any other (debug) build.
+    install: the Install to start (else one made for qemu_binary, default
+    the system's QEMU); firmware_dirs overrides its -L directories.
     """
-    binary = qemu_binary or default_binary(arch)
+    install = install or install_for_binary(qemu_binary or
+                                            default_binary(arch))
+    if firmware_dirs is not None:
+        install = Install(install.name, install.version, install.kind,
+                          install.bindir, install.root, firmware_dirs,
+                          install.env)
     if accel == "auto":
-        if kvm_usable(arch, binary):
+        if kvm_usable(arch, install=install):
             accel = "kvm"
         else:
             accel = "tcg"
-        log("%s %s: using %s" % (arch, machine, accel.upper()))
-    return _launch(arch, machine, mem, extra_args, accel, binary,
-                   firmware_dirs)
+        log("%s %s %s: using %s" % (install.name, arch, machine,
+                                    accel.upper()))
+    return _launch(arch, machine, mem, extra_args, accel, install)
 
 
 # --- payloads ----------------------------------------------------------------
@@ -410,9 +505,16 @@ def new_token():
     return random.SystemRandom().getrandbits(64) | 1
 
 
-def payload_args(arch, payload_dir, token):
+def payload_args(arch, payload_dir, token, install=None):
     """-kernel and -device loader arguments for the stamping payload."""
     kernel = os.path.join(payload_dir, PAYLOAD_NAME[arch])
+    if install is not None and install.root:
+        # QEMU in another root sees only files inside it.
+        inside = os.path.join(install.root, "tmp", "qld-payloads")
+        os.makedirs(inside, exist_ok=True)
+        shutil.copy(kernel, inside)
+        kernel = install.qemu_path(os.path.join(inside,
+                                                PAYLOAD_NAME[arch]))
     return ["-kernel", kernel, "-device",
             "loader,addr=0x%x,data=0x%x,data-len=8" % (TOKEN_ADDR[arch],
                                                        token)]
@@ -421,7 +523,8 @@ def payload_args(arch, payload_dir, token):
 def start_payload_vm(arch, machine, mem, token, payload_dir, extra_args=(),
                      **kw):
     """start_qemu() booting the stamping payload with TOKEN."""
-    args = payload_args(arch, payload_dir, token) + list(extra_args)
+    args = payload_args(arch, payload_dir, token, kw.get("install")) + \
+        list(extra_args)
     return start_qemu(arch, machine, mem, args, **kw)
 
 
@@ -481,9 +584,16 @@ def qmp_dump(vm, path, timeout=600.0):
 
     Without detach the command returns only when the file is complete."""
     t0 = time.monotonic()
+    target = path
+    if vm.install.root:
+        # Into QEMU's root first; then where the caller wants it.
+        target = os.path.join(vm.tmpdir, "qmp-dump.vmcore")
     vm.qmp.execute("dump-guest-memory",
-                   {"paging": False, "protocol": "file:" + path},
+                   {"paging": False,
+                    "protocol": "file:" + vm.install.qemu_path(target)},
                    timeout=timeout)
+    if target != path:
+        shutil.move(target, path)
     return time.monotonic() - t0
 
 

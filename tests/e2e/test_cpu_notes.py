@@ -109,8 +109,10 @@ def prstatus_pc_sp(note, arch, endian):
 def run_tool(vm, arch_opt, out, rep):
     argv = [TOOL, "-p", str(vm.pid), "-a", arch_opt, "-o", out, "--force",
             "--report", rep]
+    # No layout cache: every run resolves from scratch.
+    env = dict(os.environ, QEMU_LIVEDUMP_PROFILE_CACHE="")
     p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       universal_newlines=True, timeout=600)
+                       universal_newlines=True, timeout=600, env=env)
     return p
 
 

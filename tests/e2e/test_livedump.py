@@ -57,6 +57,18 @@ PROFILE_DIR = os.path.join(SRCDIR, "profiles")
 DEBUG_DIR = os.environ.get("QLD_DEBUG_QEMU_DIR",
                            "/var/cache/qemu-livedump/qemu-debug/bin")
 STOCK = {a: "/usr/bin/qemu-system-" + a for a in ("x86_64", "aarch64")}
+INSTALLS = qh.installs()
+if "QLD_DEBUG_QEMU_DIR" in os.environ:
+    INSTALLS["debug-7.2"].bindir = DEBUG_DIR
+# The shipped profile each stock QEMU must be dumped with, and the debug
+# build of the same source that reproduces it.
+SHIPPED = {
+    "stock-7.2": ("debian12-qemu-7.2-%s.profile", "debug-7.2"),
+    "stock-10.0.2": ("debian12-backports-qemu-10.0.2-%s.profile",
+                     "debug-10.0.2"),
+    "chroot-10.0.13": ("debian13-qemu-10.0.13-%s.profile", "debug-10.0.13"),
+}
+CPU_NOTE_NAMES = ("CORE", "QEMU", "LINUX")
 TOOL_ARCH = {"x86_64": "X86_64", "aarch64": "aarch64-le"}
 EM = {"x86_64": 62, "aarch64": 183}
 NT_PRSTATUS = 1
@@ -109,32 +121,45 @@ class Ctx:
         self.tool = args.tool
         self.keep = args.keep
         self.workdir = make_workdir()
+        # Hermetic: the tool caches layouts; not across test runs.
+        os.environ["QEMU_LIVEDUMP_PROFILE_CACHE"] = os.path.join(
+            self.workdir, "profile-cache")
         self.payloads = args.payloads or qh.build_payloads(
             os.path.join(self.workdir, "payloads"))
         self._accel = {}
         self._shared_vm = None
         self._shared_token = None
 
-    def binary(self, arch, kind):
-        if kind == "stock":
-            return STOCK[arch]
-        b = os.path.join(DEBUG_DIR, "qemu-system-" + arch)
-        if not os.access(b, os.X_OK):
-            raise Fail("debug QEMU %s missing (tests/build-debug-qemu.sh "
-                       "should have built it)" % b)
-        return b
+    def install(self, arch, kind):
+        """kind: "stock" (Debian 12's), "dwarf" (its debug build), or the
+        name of any qemu_harness.installs() entry."""
+        name = {"stock": "stock-7.2", "dwarf": "debug-7.2"}.get(kind, kind)
+        inst = INSTALLS[name]
+        if not inst.present(arch):
+            raise Fail("%s missing (%s should have made it)" % (
+                inst.binary(arch),
+                "tests/build-debug-qemu.sh" if inst.kind == "dwarf" else
+                "tests/stock-qemu.sh"))
+        return inst
 
-    def accel(self, arch, binary):
+    def binary(self, arch, kind):
+        return self.install(arch, kind).binary(arch)
+
+    def accel(self, arch, install):
         """KVM for x86_64 when it works (trial VM), else TCG."""
+        if isinstance(install, str):
+            install = qh.install_for_binary(install)
         if arch != "x86_64":
             return "tcg"
         want = os.environ.get("QLD_E2E_ACCEL", "auto")
         if want != "auto":
             return want
-        if binary not in self._accel:
-            self._accel[binary] = ("kvm" if qh.kvm_usable(arch, binary)
-                                   else "tcg")
-        return self._accel[binary]
+        key = install.binary(arch)
+        if key not in self._accel:
+            self._accel[key] = ("kvm" if qh.kvm_usable(arch,
+                                                       install=install)
+                                else "tcg")
+        return self._accel[key]
 
     def path(self, name):
         return os.path.join(self.workdir, name)
@@ -144,11 +169,11 @@ class Ctx:
         vm = self._shared_vm
         if vm is None or not vm.alive():
             token = qh.new_token()
-            binary = STOCK["x86_64"]
+            install = INSTALLS["stock-7.2"]
             vm = qh.start_payload_vm("x86_64", "pc", "128M", token,
                                      self.payloads,
-                                     accel=self.accel("x86_64", binary),
-                                     qemu_binary=binary)
+                                     accel=self.accel("x86_64", install),
+                                     install=install)
             try:
                 qh.wait_until_stamped(vm, 120)
             except BaseException:
@@ -234,11 +259,18 @@ def check_report_ok(c, run, kind, core=None):
              r.get("exit_code"))
     c.expect(r.get("error") is None, "report error %r" % r.get("error"))
     src = r.get("layout_source") or ""
-    if kind == "dwarf":
+    name = {"stock": "stock-7.2", "dwarf": "debug-7.2"}.get(kind, kind)
+    inst = INSTALLS[name]
+    if inst.kind == "dwarf":
         c.expect(src == "dwarf", "layout_source %r, want \"dwarf\"" % src)
     else:
-        c.expect("profile" in src and "debian12-qemu-7.2-" in src,
-                 "layout_source %r does not name the shipped profile" % src)
+        want = SHIPPED[name][0].split("%s")[0]
+        c.expect("profile" in src and want in src and "(build-id)" in src,
+                 "layout_source %r does not name the shipped profile %s* "
+                 "by build-id" % (src, want))
+    if inst.root:
+        c.expect(r.get("qemu_root"), "report qemu_root %r for a QEMU in a "
+                 "chroot" % r.get("qemu_root"))
     if core is not None:
         c.expect(r.get("blocks") == len(core.loads),
                  "report blocks %r != %d PT_LOADs" % (r.get("blocks"),
@@ -338,13 +370,13 @@ def check_core_shape(c, core, arch, vcpus=1):
 def stamps_live(ctx, arch, machine, mem, kind, freeze="meta", extra=()):
     """Run the tool on the RUNNING VM; the vmcore must hold every stamp."""
     c = Checks()
-    binary = ctx.binary(arch, kind)
-    accel = ctx.accel(arch, binary)
+    install = ctx.install(arch, kind)
+    accel = ctx.accel(arch, install)
     token = qh.new_token()
     out = ctx.path("stamps.vmcore")
     with qh.start_payload_vm(arch, machine, mem, token, ctx.payloads,
                              list(extra), accel=accel,
-                             qemu_binary=binary) as vm:
+                             install=install) as vm:
         t_stamp = qh.wait_until_stamped(vm, 120)
         live = qh.read_descriptor(vm)
         check_vm_running(c, vm, "before the dump")
@@ -409,6 +441,25 @@ def first_diff(fa, offa, fb, offb, n):
     return None
 
 
+def compare_cpu_notes(c, ours, theirs):
+    """Every vCPU note, in order, byte for byte."""
+    key = lambda n: (n.name, n.type, len(n.desc))
+    no = [n for n in ours.notes() if n.name in CPU_NOTE_NAMES]
+    nq = [n for n in theirs.notes() if n.name in CPU_NOTE_NAMES]
+    if not c.expect([key(n) for n in no] == [key(n) for n in nq],
+                    "CPU notes %s, QEMU's %s" % ([key(n) for n in no],
+                                                 [key(n) for n in nq])):
+        return
+    c.expect(nq, "QEMU's dump has no CPU notes")
+    for i, (a, b) in enumerate(zip(no, nq)):
+        if a.desc != b.desc:
+            off = next(j for j in range(len(a.desc))
+                       if a.desc[j] != b.desc[j])
+            c.expect(False, "CPU note %d (%s type %#x) differs at desc "
+                     "offset %d" % (i, a.name, a.type, off))
+            break
+
+
 def compare_with_oracle(c, ours_path, qemu_path):
     """Same PT_LOADs (in file order) and the same bytes in each."""
     with qh.Vmcore(qemu_path) as q, qh.Vmcore(ours_path) as o:
@@ -427,6 +478,7 @@ def compare_with_oracle(c, ours_path, qemu_path):
             c.expect(False, "PT_LOADs differ%s: ours %s, QEMU's %s" %
                      (" (order only)" if same_set else "", fmt(lo), fmt(lq)))
             return None
+        compare_cpu_notes(c, o, q)
         fo = os.open(ours_path, os.O_RDONLY)
         fq = os.open(qemu_path, os.O_RDONLY)
         try:
@@ -448,14 +500,14 @@ def oracle(ctx, arch, machine, mem, kind, extra=(), want=None):
     want(loads) -> problem string or None: checks the setup really has the
     RAM layout this case is about (e.g. split around the 4 GiB hole)."""
     c = Checks()
-    binary = ctx.binary(arch, kind)
-    accel = ctx.accel(arch, binary)
+    install = ctx.install(arch, kind)
+    accel = ctx.accel(arch, install)
     token = qh.new_token()
     ours = ctx.path("oracle-ours.vmcore")
     theirs = ctx.path("oracle-qemu.vmcore")
     with qh.start_payload_vm(arch, machine, mem, token, ctx.payloads,
                              list(extra), accel=accel,
-                             qemu_binary=binary) as vm:
+                             install=install) as vm:
         t_stamp = qh.wait_until_stamped(vm, 300)
         vm.pause()
         st = vm.query_status()
@@ -476,8 +528,11 @@ def oracle(ctx, arch, machine, mem, kind, extra=(), want=None):
         t_cmp = time.monotonic() - t0
         if not ctx.keep:
             os.unlink(theirs)
+        extra = list(extra)
+        vcpus = int(extra[extra.index("-smp") + 1]) if "-smp" in extra \
+            else 1
         with qh.Vmcore(ours) as core:
-            check_core_shape(c, core, arch)
+            check_core_shape(c, core, arch, vcpus)
             check_report_ok(c, run, kind, core)
             desc, checked = check_core_stamps(c, core, arch, token,
                                               hb_range=(hb, hb))
@@ -572,13 +627,19 @@ def build_id_lines(path):
 
 
 def write_profile(ctx, arch):
+    write_profile_for(ctx, arch, "stock-7.2")
+
+
+def write_profile_for(ctx, arch, stock_name):
+    """The shipped profile of a stock QEMU is what its debug build gives."""
     c = Checks()
-    debug = ctx.binary(arch, "dwarf")
-    shipped = os.path.join(PROFILE_DIR, "debian12-qemu-7.2-%s.profile" %
-                           arch)
+    pattern, debug_name = SHIPPED[stock_name]
+    debug = ctx.binary(arch, debug_name)
+    stock = ctx.binary(arch, stock_name)
+    shipped = os.path.join(PROFILE_DIR, pattern % arch)
     out = ctx.path("%s.profile" % arch)
     run = run_tool(ctx, ["--write-profile", out, "--binary", debug,
-                         "--for-binary", STOCK[arch]])
+                         "--for-binary", stock])
     if run.rc != 0:
         raise Fail("--write-profile failed: " + run.why())
     gen, ship = profile_lines(out), profile_lines(shipped)
@@ -588,7 +649,7 @@ def write_profile(ctx, arch):
         c.expect(False, "generated profile differs from %s: %s" %
                  (os.path.basename(shipped), " | ".join(diff[2:14])))
     c.expect("target %s" % arch in gen, "no 'target %s' line" % arch)
-    stock_id = elf_build_id(STOCK[arch])
+    stock_id = elf_build_id(stock)
     c.expect(stock_id in build_id_lines(out),
              "generated profile lacks the stock build-id %s" % stock_id)
     c.expect(stock_id in build_id_lines(shipped),
@@ -754,6 +815,59 @@ def oracle_stock_x86_64_pc_4G(ctx):
 def oracle_stock_x86_64_q35_4G_numa_memfd_dimm(ctx):
     oracle(ctx, "x86_64", "q35", "4G,slots=2,maxmem=8G", "stock",
            Q35_NUMA_DIMM, want_q35_split_dimm)
+
+
+# --- newer QEMUs: the same proofs on 10.0.x and 10.2.x -------------------
+# q35 with two NUMA nodes (RAM and a shared memfd) and a DIMM, small enough
+# to stamp quickly under TCG: [0, 512M) + [512M, 1G) + BIOS + the DIMM.
+Q35_SMALL_NUMA_DIMM = ["-object", "memory-backend-ram,id=m0,size=512M",
+                       "-object",
+                       "memory-backend-memfd,id=m1,size=512M,share=on",
+                       "-numa", "node,memdev=m0", "-numa", "node,memdev=m1",
+                       "-object", "memory-backend-ram,id=d0,size=128M",
+                       "-device", "pc-dimm,memdev=d0"]
+AARCH64_NUMA_MAX = AARCH64_NUMA + ["-cpu", "max", "-smp", "2"]
+
+
+def want_numa_dimm(loads):
+    if not any(p.p_paddr >= 4 * GiB for p in loads):
+        return "no DIMM above 4 GiB"
+    if len([p for p in loads if p.p_paddr < 4 * GiB]) < 3:
+        return "fewer than 3 segments below 4 GiB (two nodes + BIOS)"
+    return None
+
+
+def add_version_tests(name, profile=False):
+    """Live stamps and the oracle (PT_LOADs, bytes, every CPU note) for
+    the QEMU install called name; for stock ones also its profile."""
+    def t(what, case, fn):
+        def run(ctx):
+            fn(ctx)
+        run.__name__ = "%s_%s_%s" % (what, name, case)
+        TESTS.append(run)
+
+    if profile:
+        for arch in ("x86_64", "aarch64"):
+            t("profile", arch + "_matches_shipped",
+              lambda ctx, a=arch: write_profile_for(ctx, a, name))
+    t("stamps", "x86_64_pc_256M",
+      lambda ctx: stamps_live(ctx, "x86_64", "pc", "256M", name))
+    t("stamps", "aarch64_virt_256M",
+      lambda ctx: stamps_live(ctx, "aarch64", "virt", "256M", name))
+    t("oracle", "x86_64_pc_512M",
+      lambda ctx: oracle(ctx, "x86_64", "pc", "512M", name, ("-smp", "2")))
+    t("oracle", "x86_64_q35_numa_memfd_dimm",
+      lambda ctx: oracle(ctx, "x86_64", "q35", "1G,slots=2,maxmem=4G", name,
+                         Q35_SMALL_NUMA_DIMM, want_numa_dimm))
+    t("oracle", "aarch64_virt_numa2_max",
+      lambda ctx: oracle(ctx, "aarch64", "virt", "256M", name,
+                         AARCH64_NUMA_MAX, want_two_regions))
+
+
+add_version_tests("stock-10.0.2", profile=True)
+add_version_tests("chroot-10.0.13", profile=True)
+add_version_tests("debug-10.0.13")
+add_version_tests("debug-10.2.2")
 
 
 # --- runner ---------------------------------------------------------------
