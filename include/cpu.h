@@ -89,6 +89,8 @@ struct ld_cpus {
 	char *warning;		/* for the report, or NULL */
 	/* A register value no real vCPU holds (why, for messages), or NULL. */
 	const char *implausible;
+	/* Some state QEMU's dump would include could not be read (SVE). */
+	bool incomplete;
 };
 
 /*

@@ -35,6 +35,12 @@ struct ld_error *ld_debuginfo_open_file(const char *binary,
  */
 bool ld_debuginfo_has_dwarf(struct ld_debuginfo *di);
 
+/*
+ * From now on look for no separate debuginfo (no debuginfod query): the
+ * layouts come from elsewhere, the binary's own symbol tables suffice.
+ */
+void ld_debuginfo_no_search(struct ld_debuginfo *di);
+
 /* True when the executable itself carries DWARF (no search needed). */
 bool ld_debuginfo_has_own_dwarf(struct ld_debuginfo *di);
 

@@ -132,7 +132,9 @@ enum ld_field {
 	LF_ARMCPU_SVE_MAX_VQ,		/* ARMCPU.sve_max_vq */
 	LF_ARMCPU_SVE_VQ_MAP,		/* ARMCPU.sve_vq.map */
 	LF_ARMCPU_SME_VQ_MAP,		/* ARMCPU.sme_vq.map */
-	LF_ARMCPU_ID_AA64PFR0,		/* ARMCPU.isar.id_aa64pfr0 */
+	LF_ARMCPU_ID_AA64PFR0,		/* ARMCPU.isar.id_aa64pfr0 (<= 10.0) */
+	LF_ARMCPU_IDREGS,		/* uint64_t ARMCPU.isar.idregs[] (10.1+) */
+	LF_IDX_ID_AA64PFR0,		/* its index: ID_AA64PFR0_EL1_IDX */
 
 	LF_COUNT
 };

@@ -129,6 +129,8 @@ struct plan {
 	uint64_t tl;		/* x86: target_ulong size */
 	uint64_t zelem, pelem;	/* arm: sizeof(ARMVectorReg), ARMPredicateReg */
 	enum arm_fp_scheme fp;	/* arm: where FPSR/FPCR live */
+	bool have_pfr0;		/* arm: ID_AA64PFR0 found ... */
+	uint64_t pfr0_off;	/* ... at this offset in the ARMCPU */
 	bool sve_fields;	/* arm: everything the SVE note needs */
 	const char *missing;	/* the first missing or odd field */
 	char *warning;
@@ -285,6 +287,26 @@ static bool plan_arm_split(struct plan *p)
 	return ok;
 }
 
+/*
+ * ID_AA64PFR0: a member up to 10.0, isar.idregs[ID_AA64PFR0_EL1_IDX]
+ * from 10.1 (the index from DWARF's enum ARMIDRegisterIdx).
+ */
+static void plan_arm_pfr0(struct plan *p)
+{
+	const struct ld_layout *l = p->l;
+	uint64_t idx = l->offset[LF_IDX_ID_AA64PFR0];
+
+	if (want(p, LF_ARMCPU_ID_AA64PFR0, 0, 8)) {
+		p->have_pfr0 = true;
+		p->pfr0_off = l->offset[LF_ARMCPU_ID_AA64PFR0];
+	} else if (l->have[LF_IDX_ID_AA64PFR0] &&
+		   want(p, LF_ARMCPU_IDREGS, 0, 0) &&
+		   idx < l->size[LF_ARMCPU_IDREGS] / 8) {
+		p->have_pfr0 = true;
+		p->pfr0_off = l->offset[LF_ARMCPU_IDREGS] + 8 * idx;
+	}
+}
+
 static bool plan_arm(struct plan *p)
 {
 	const struct ld_layout *l = p->l;
@@ -330,7 +352,7 @@ static bool plan_arm(struct plan *p)
 	want(p, LF_ARM_SVCR, p->env, 8);
 
 	/* SVE: the feature bit, then what sve_vqm1_for_el() looks at. */
-	want(p, LF_ARMCPU_ID_AA64PFR0, 0, 8);
+	plan_arm_pfr0(p);
 	p->sve_fields = want(p, LF_ARM_PREGS, p->env, 0) &&
 			want(p, LF_ARM_ZCR_EL, p->env, 32) &&
 			want(p, LF_ARMCPU_SVE_MAX_VQ, 0, 4) &&
@@ -652,12 +674,11 @@ static struct ld_error *decode_arm(const struct plan *p,
 	else
 		arm_fp_fpscr(p, buf, r);
 
-	if (!l->have[LF_ARMCPU_ID_AA64PFR0] ||
-	    l->size[LF_ARMCPU_ID_AA64PFR0] != 8) {
+	if (!p->have_pfr0) {
 		*sve_unknown = true;
 		return NULL;
 	}
-	pfr0 = get(buf, l->offset[LF_ARMCPU_ID_AA64PFR0], 8);
+	pfr0 = get(buf, p->pfr0_off, 8);
 	if (!AA64PFR0_SVE(pfr0))
 		return NULL;
 	max_vq = p->sve_fields ? get(buf, l->offset[LF_ARMCPU_SVE_MAX_VQ], 4) :
@@ -726,6 +747,9 @@ struct ld_error *ld_cpus_check_strict(const struct ld_cpus *cpus,
 	if (cpus->implausible)
 		return ld_error(LD_EXIT_MODEL, "vCPU registers implausible: %s",
 				cpus->implausible);
+	if (cpus->incomplete)
+		return ld_error(LD_EXIT_MODEL, "vCPU state incomplete: %s",
+				cpus->warning ? cpus->warning : "?");
 	return NULL;
 }
 
@@ -956,8 +980,10 @@ struct ld_error *ld_cpus_read_arch(const struct ld_layout *layout,
 		if (asprintf(&out->warning,
 			     "the first vCPU is not in long mode: QEMU's own dump would be EM_386 with i386 notes (-a 386)") < 0)
 			out->warning = NULL;
-	} else if (out->regs == LD_REGS_ARM && (aarch32 || sve_unknown) &&
-		   !out->warning) {
+	}
+	out->incomplete = sve_unknown;
+	if (out->regs == LD_REGS_ARM && (aarch32 || sve_unknown) &&
+	    !out->warning) {
 		if (asprintf(&out->warning, "%s",
 			     aarch32 ? "a vCPU is in AArch32 state: its NT_PRSTATUS registers are left zero" :
 			     "the SVE state of a vCPU cannot be read: no NT_ARM_SVE note for it") < 0)

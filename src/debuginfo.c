@@ -31,6 +31,7 @@ struct ld_debuginfo {
 				   ours (container, chroot), else NULL */
 	char *search_path;	/* libdwfl's debuginfo_path for this one */
 	Dwfl_Callbacks callbacks;	/* dwfl keeps a pointer: lives here */
+	bool no_search;		/* never look for separate debuginfo */
 	/* Set by the find_debuginfo callback for open_*() to report. */
 	int debuginfo_errno;
 	bool debuginfo_mismatch;
@@ -84,6 +85,8 @@ static int find_debuginfo_cb(Dwfl_Module *mod, void **userdata,
 	bool mismatch;
 	Elf *elf;
 
+	if (di && di->no_search)
+		return -1;
 	if (!di || !di->debuginfo_file)
 		return dwfl_standard_find_debuginfo(mod, userdata, modname,
 						    base, file_name,
@@ -429,6 +432,11 @@ bool ld_debuginfo_has_own_dwarf(struct ld_debuginfo *di)
 			return true;
 	}
 	return false;
+}
+
+void ld_debuginfo_no_search(struct ld_debuginfo *di)
+{
+	di->no_search = true;
 }
 
 const char *ld_debuginfo_root(struct ld_debuginfo *di)

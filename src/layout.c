@@ -118,6 +118,8 @@ const struct ld_field_desc ld_field_descs[LF_COUNT] = {
 	OPT_FIELD(LF_ARMCPU_SVE_VQ_MAP, ARMCPU, "sve_vq.map"),
 	OPT_FIELD(LF_ARMCPU_SME_VQ_MAP, ARMCPU, "sme_vq.map"),
 	OPT_FIELD(LF_ARMCPU_ID_AA64PFR0, ARMCPU, "isar.id_aa64pfr0"),
+	OPT_FIELD(LF_ARMCPU_IDREGS, ARMCPU, "isar.idregs"),
+	OPT_ENUM(LF_IDX_ID_AA64PFR0, ARMIDRegisterIdx, ID_AA64PFR0_EL1_IDX),
 };
 
 const struct ld_symbol_desc ld_symbol_descs[LS_COUNT] = {

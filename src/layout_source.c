@@ -121,7 +121,8 @@ static struct ld_error *with_profile_file(const char *path,
 }
 
 /* By the build-id only, or (late) by version and series too. */
-static struct ld_error *with_found_profile(bool by_build_id_only,
+static struct ld_error *with_found_profile(struct ld_debuginfo *di,
+					   bool by_build_id_only,
 					   struct ld_layout *layout,
 					   struct ld_layout_origin *o,
 					   bool *found)
@@ -135,6 +136,15 @@ static struct ld_error *with_found_profile(bool by_build_id_only,
 	if (err && by_build_id_only) {
 		ld_error_free(err);
 		return NULL;
+	}
+	if (!err && by_build_id_only) {
+		/*
+		 * The profile is all we need: symbols come from the binary's
+		 * own tables, without asking debuginfod (the network) for
+		 * DWARF we will not use.
+		 */
+		ld_debuginfo_no_search(di);
+		err = ld_debuginfo_resolve(di, false, layout);
 	}
 	if (!err) {
 		err = from_profile(&prof, how, layout, o);
@@ -166,15 +176,16 @@ static struct ld_error *resolve(struct ld_debuginfo *di,
 					debuginfo_file);
 		return from_dwarf(di, layout, o);
 	}
-	err = ld_debuginfo_resolve(di, false, layout);
-	if (!err)
-		err = with_found_profile(true, layout, o, &found);
+	err = with_found_profile(di, true, layout, o, &found);
 	if (err || found)
+		return err;
+	err = ld_debuginfo_resolve(di, false, layout);
+	if (err)
 		return err;
 	/* Separate debuginfo: local, or debuginfod (network) when set up. */
 	if (ld_debuginfo_has_dwarf(di))
 		return from_dwarf(di, layout, o);
-	return with_found_profile(false, layout, o, &found);
+	return with_found_profile(di, false, layout, o, &found);
 }
 
 struct ld_error *ld_layout_resolve(pid_t pid, const char *debuginfo_file,

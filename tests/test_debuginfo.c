@@ -487,11 +487,17 @@ Test(debuginfo, separate_debuginfo)
 static const enum ld_field absent_in_7_2[] = {
 	LF_RB_GUEST_MEMFD, LF_ARM_VFP_FPSR, LF_ARM_VFP_FPCR,
 	/* 7.2 has FPST_STD(_F16), not the others. */
-	LF_FPST_A32, LF_FPST_A64, LF_FPST_A32_F16, LF_FPST_A64_F16, LF_COUNT,
+	LF_FPST_A32, LF_FPST_A64, LF_FPST_A32_F16, LF_FPST_A64_F16,
+	LF_ARMCPU_IDREGS, LF_IDX_ID_AA64PFR0, LF_COUNT,
 };
-static const enum ld_field absent_in_10[] = {
+static const enum ld_field absent_in_10_0[] = {
 	LF_ARM_FP_STATUS_F16, LF_ARM_STD_FP_STATUS, LF_ARM_STD_FP_STATUS_F16,
-	LF_COUNT,
+	LF_ARMCPU_IDREGS, LF_IDX_ID_AA64PFR0, LF_COUNT,
+};
+/* 10.1 moved the ID registers into isar.idregs[]. */
+static const enum ld_field absent_in_10_2[] = {
+	LF_ARM_FP_STATUS_F16, LF_ARM_STD_FP_STATUS, LF_ARM_STD_FP_STATUS_F16,
+	LF_ARMCPU_ID_AA64PFR0, LF_COUNT,
 };
 
 static bool listed(const enum ld_field *list, int f)
@@ -508,7 +514,8 @@ static bool cpu_type_of(const char *type, bool x86)
 		return !strcmp(type, "X86CPU") || !strcmp(type, "CPUX86State") ||
 		       !strcmp(type, "SegmentCache");
 	return !strcmp(type, "ARMCPU") || !strcmp(type, "CPUARMState") ||
-	       !strcmp(type, "ARMFPStatusFlavour");
+	       !strcmp(type, "ARMFPStatusFlavour") ||
+	       !strcmp(type, "ARMIDRegisterIdx");
 }
 
 /*
@@ -573,23 +580,23 @@ Test(debuginfo, real_qemu_aarch64, .timeout = 60)
 Test(debuginfo, real_qemu_10_0_x86_64, .timeout = 60)
 {
 	check_real_qemu("qemu-debug-10.0.13", "qemu-system-x86_64",
-			absent_in_10);
+			absent_in_10_0);
 }
 
 Test(debuginfo, real_qemu_10_0_aarch64, .timeout = 60)
 {
 	check_real_qemu("qemu-debug-10.0.13", "qemu-system-aarch64",
-			absent_in_10);
+			absent_in_10_0);
 }
 
 Test(debuginfo, real_qemu_10_2_x86_64, .timeout = 60)
 {
 	check_real_qemu("qemu-debug-10.2.2", "qemu-system-x86_64",
-			absent_in_10);
+			absent_in_10_2);
 }
 
 Test(debuginfo, real_qemu_10_2_aarch64, .timeout = 60)
 {
 	check_real_qemu("qemu-debug-10.2.2", "qemu-system-aarch64",
-			absent_in_10);
+			absent_in_10_2);
 }

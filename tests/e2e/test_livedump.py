@@ -817,6 +817,119 @@ def oracle_stock_x86_64_q35_4G_numa_memfd_dimm(ctx):
            Q35_NUMA_DIMM, want_q35_split_dimm)
 
 
+# --- debuginfod, then the profile cache -----------------------------------
+def free_port():
+    import socket
+    with socket.socket() as so:
+        so.bind(("127.0.0.1", 0))
+        return so.getsockname()[1]
+
+
+def wait_debuginfod(port, build_id, timeout=120):
+    """Until the server on 127.0.0.1:port serves build_id's debuginfo."""
+    import urllib.request
+    url = "http://127.0.0.1:%d/buildid/%s/debuginfo" % (port, build_id)
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        try:
+            # debuginfod answers GET only; the body is not read.
+            with urllib.request.urlopen(url, timeout=5) as r:
+                if r.status == 200:
+                    return time.monotonic() - t0
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise Fail("debuginfod did not serve %s within %ds" % (build_id, timeout))
+
+
+@test
+def debuginfod_then_cached_profile_x86_64(ctx):
+    """A stripped QEMU whose DWARF only a local debuginfod has: the first
+    capture fetches it (no flag), caches the layouts by build-id; with the
+    server gone (and its client cache emptied) the next capture needs
+    neither DWARF nor network."""
+    c = Checks()
+    # A build no shipped profile names (the 7.2 and 10.0 ones list their
+    # debug builds' build-ids too).
+    debug = ctx.binary("x86_64", "debug-10.2.2")
+    d = ctx.path("debuginfod")
+    os.makedirs(os.path.join(d, "serve"))
+    stripped = os.path.join(d, "qemu-system-x86_64")
+    dbg = os.path.join(d, "serve", "qemu-system-x86_64.debug")
+    subprocess.run(["objcopy", "--only-keep-debug", debug, dbg], check=True)
+    # Without DWARF; the symbol table stays, as Debian's .dynsym does.
+    subprocess.run(["strip", "--strip-debug", "-o", stripped, debug],
+                   check=True)
+    build_id = elf_build_id(stripped)
+    port = free_port()
+    srv = subprocess.Popen(["debuginfod", "-p", str(port), "-F",
+                            os.path.join(d, "serve"), "-d",
+                            os.path.join(d, "db.sqlite"), "-t", "0"],
+                           stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    profile_cache = os.path.join(d, "profiles")
+    env = {"DEBUGINFOD_URLS": "http://127.0.0.1:%d" % port,
+           "DEBUGINFOD_CACHE_PATH": os.path.join(d, "client-cache"),
+           "QEMU_LIVEDUMP_PROFILE_CACHE": profile_cache}
+    saved = {k: os.environ.get(k) for k in env}
+    try:
+        t_index = wait_debuginfod(port, build_id)
+        os.environ.update(env)
+        inst = qh.Install("stripped-10.2.2", "10.2.2", "stock", d,
+                          firmware_dirs=qh.STOCK_FIRMWARE_DIRS)
+        token = qh.new_token()
+        with qh.start_payload_vm("x86_64", "pc", "128M", token,
+                                 ctx.payloads, accel="tcg",
+                                 install=inst) as vm:
+            qh.wait_until_stamped(vm, 120)
+            outs = []
+            for attempt in ("debuginfod", "cache"):
+                out = ctx.path("debuginfod-%s.vmcore" % attempt)
+                run = dump(ctx, vm, out)
+                outs.append(out)
+                if run.rc != 0:
+                    raise Fail("%s run failed: %s" % (attempt, run.why()))
+                r = run.report or {}
+                src = r.get("layout_source") or ""
+                if attempt == "debuginfod":
+                    c.expect(src == "dwarf", "first run: layout_source %r"
+                             % src)
+                    cached = r.get("layout_cached") or ""
+                    c.expect(cached == os.path.join(
+                        profile_cache, build_id + ".profile"),
+                        "first run cached %r" % cached)
+                    detail("indexed in %.1fs; first run %.2fs: %s, cached "
+                           "as %s" % (t_index, run.secs, src, cached))
+                    # The network and debuginfod's own cache go away.
+                    srv.terminate()
+                    srv.wait(10)
+                    shutil.rmtree(env["DEBUGINFOD_CACHE_PATH"],
+                                  ignore_errors=True)
+                else:
+                    c.expect(src.startswith("profile " + profile_cache) and
+                             src.endswith("(build-id)"),
+                             "second run: layout_source %r" % src)
+                    c.expect(not os.path.exists(
+                        env["DEBUGINFOD_CACHE_PATH"]),
+                        "the second run asked debuginfod again")
+                    detail("second run %.2fs: %s" % (run.secs, src))
+                with qh.Vmcore(out) as core:
+                    check_core_stamps(c, core, "x86_64", token)
+            check_vm_running(c, vm)
+            for out in outs:
+                os.unlink(out)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        if srv.poll() is None:
+            srv.kill()
+            srv.wait()
+    c.done()
+
+
 # --- newer QEMUs: the same proofs on 10.0.x and 10.2.x -------------------
 # q35 with two NUMA nodes (RAM and a shared memfd) and a DIMM, small enough
 # to stamp quickly under TCG: [0, 512M) + [512M, 1G) + BIOS + the DIMM.

@@ -68,10 +68,14 @@ class LinuxGuest:
     kernel does not come up in KVM_BOOT_TIMEOUT)."""
 
     def __init__(self, arch, vmcoreinfo=False, accel=ACCEL, mem=MEM,
-                 token=None):
+                 token=None, install=None):
         if arch not in ("x86_64", "aarch64"):
             raise ValueError("arch must be x86_64 or aarch64")
         self.arch = arch
+        # Which QEMU (qemu_harness.Install): Debian 12's by default.
+        self.install = install or qh.installs()["stock-7.2"]
+        if self.install.root:
+            raise ValueError("Linux guests need a QEMU in our root")
         self.vmcoreinfo = vmcoreinfo
         self.accel_req = accel
         self.mem = mem
@@ -118,10 +122,9 @@ class LinuxGuest:
     def _boot(self, accel, timeout):
         if os.path.exists(self.serial_path):
             os.unlink(self.serial_path)
-        binary = qh.default_binary(self.arch)
         t0 = time.monotonic()
         self.vm = qh._launch(self.arch, self._machine(), self.mem,
-                             self._args(accel), accel, binary, None)
+                             self._args(accel), accel, self.install)
         self.accel = accel
         try:
             self.wait_console("QLD-READY " + self.token, timeout)
@@ -136,7 +139,7 @@ class LinuxGuest:
         accel = self.accel_req
         if accel == "auto":
             if self.arch == qh._host_arch() and \
-                    qh.kvm_usable(self.arch, qh.default_binary(self.arch)):
+                    qh.kvm_usable(self.arch, install=self.install):
                 try:
                     self._boot("kvm", KVM_BOOT_TIMEOUT)
                     return self
