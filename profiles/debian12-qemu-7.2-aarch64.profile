@@ -31,6 +31,12 @@ field RAMBlock.offset 40 8
 field RAMBlock.used_length 48 8
 field RAMBlock.max_length 56 8
 field RAMBlock.idstr 76 256
+field Object.class 0 8
+field ObjectClass.type 0 8
+field TypeImpl.name 0 8
+field VirtIOMEM.bitmap 528 8
+field VirtIOMEM.bitmap_size 520 4
+field VirtIOMEM.block_size 584 8
 field sizeof(Int128) 0 16
 field Int128.lo 0 8
 field Int128.hi 8 8
@@ -63,6 +69,9 @@ field CPUARMState.vfp.fp_status 12072 14
 field CPUARMState.vfp.fp_status_f16 12086 14
 field CPUARMState.vfp.standard_fp_status 12100 14
 field CPUARMState.vfp.standard_fp_status_f16 12114 14
+field sizeof(float_status) 0 14
+const ARMFPStatusFlavour.FPST_STD 2
+const ARMFPStatusFlavour.FPST_STD_F16 3
 field CPUARMState.vfp.zcr_el 12128 32
 field CPUARMState.vfp.smcr_el 12160 32
 field CPUARMState.v7m.ltpsize 3112 4

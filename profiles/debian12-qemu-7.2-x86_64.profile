@@ -31,6 +31,12 @@ field RAMBlock.offset 40 8
 field RAMBlock.used_length 48 8
 field RAMBlock.max_length 56 8
 field RAMBlock.idstr 76 256
+field Object.class 0 8
+field ObjectClass.type 0 8
+field TypeImpl.name 0 8
+field VirtIOMEM.bitmap 528 8
+field VirtIOMEM.bitmap_size 520 4
+field VirtIOMEM.block_size 584 8
 field sizeof(Int128) 0 16
 field Int128.lo 0 8
 field Int128.hi 8 8
@@ -58,4 +64,5 @@ field SegmentCache.selector 0 4
 field SegmentCache.base 8 8
 field SegmentCache.limit 16 4
 field SegmentCache.flags 20 4
+field sizeof(float_status) 0 14
 field float_status.float_exception_flags 0 2

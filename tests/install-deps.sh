@@ -23,4 +23,5 @@ apt-get install -y -qq \
 	qemu-system-x86 qemu-system-arm qemu-utils ipxe-qemu seabios \
 	gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu \
 	dpkg-dev ninja-build meson libglib2.0-dev libpixman-1-dev python3-venv \
-	flex bison libfdt-dev zlib1g-dev >/dev/null
+	flex bison libfdt-dev zlib1g-dev \
+	debuginfod debootstrap >/dev/null

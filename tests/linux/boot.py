@@ -68,7 +68,7 @@ class LinuxGuest:
     kernel does not come up in KVM_BOOT_TIMEOUT)."""
 
     def __init__(self, arch, vmcoreinfo=False, accel=ACCEL, mem=MEM,
-                 token=None, install=None):
+                 token=None, install=None, extra_args=(), extra_append=()):
         if arch not in ("x86_64", "aarch64"):
             raise ValueError("arch must be x86_64 or aarch64")
         self.arch = arch
@@ -77,6 +77,8 @@ class LinuxGuest:
         if self.install.root:
             raise ValueError("Linux guests need a QEMU in our root")
         self.vmcoreinfo = vmcoreinfo
+        self.extra_args = list(extra_args)      # more QEMU options
+        self.extra_append = list(extra_append)  # more kernel parameters
         self.accel_req = accel
         self.mem = mem
         self.token = token or new_token()
@@ -113,7 +115,8 @@ class LinuxGuest:
             args += ["-cpu", "host" if accel == "kvm" else "cortex-a57"]
         if self.vmcoreinfo:
             args += ["-device", "vmcoreinfo"]
-        args += ["-append", " ".join(append)]
+        args += self.extra_args
+        args += ["-append", " ".join(append + self.extra_append)]
         return args
 
     def _machine(self):
