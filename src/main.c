@@ -120,10 +120,14 @@ static void usage(FILE *f)
 "                         write the layouts of a QEMU build that has DWARF;\n"
 "                         --for-binary also records that binary's build-id\n"
 "  qemu-livedump --list-profiles\n"
+"                         shipped and cached profiles (layouts taken from DWARF\n"
+"                         are cached by build-id: $QEMU_LIVEDUMP_PROFILE_CACHE,\n"
+"                         default %s)\n"
 "\n"
 "Exit status: 0 ok, 1 failure, 2 usage, 3 no such or not a QEMU process,\n"
 "4 permission, 5 debuginfo, 6 QEMU structures invalid, 7 output, 8 copy,\n"
-"9 interrupted.  See qemu-livedump(1).\n");
+"9 interrupted.  See qemu-livedump(1).\n",
+		ld_profile_cache_dir() ? ld_profile_cache_dir() : "none");
 }
 
 static struct ld_error *parse_pid(const char *s, pid_t *pid)

@@ -4,8 +4,10 @@
 
 On a paused TCG guest (stamping payload, -smp 2) every CPU note of
 qemu-livedump's vmcore must equal QEMU's own note byte for byte (same
-names, types, order), with the stock QEMU (layout profile) and the debug
-build (DWARF); rip/pc and rsp/sp must match HMP `info registers`.
+names, types, order), on every QEMU tests/setup-qemus.sh makes: Debian 12's
+7.2 and its debug build, bookworm-backports' 10.0.2, Debian 13's 10.0.13 in
+a chroot (layout profiles), debug builds of 10.0.13 and 10.2.2 (DWARF);
+rip/pc and rsp/sp must match HMP `info registers`.
 
 Usage: test_cpu_notes.py [--keep DIR] [--only NAME-SUBSTRING]
 Env: QLD_TOOL (default /tmp/qld-build/werror/src/qemu-livedump),
@@ -164,15 +166,22 @@ CASES = [
 ]
 
 
-def binaries(arch):
-    res = [("stock", "/usr/bin/qemu-system-" + arch)]
-    dbg = os.path.join(DEBUG_DIR, "qemu-system-" + arch)
-    if os.path.exists(dbg):
-        res.append(("debug", dbg))
-    return res
+# Every QEMU the notes are proven on (tests/setup-qemus.sh makes them);
+# the old short names for Debian 12's stock and debug 7.2.
+INSTALLS = [("stock", "stock-7.2"), ("debug", "debug-7.2"),
+            ("stock-10.0.2", "stock-10.0.2"),
+            ("chroot-10.0.13", "chroot-10.0.13"),
+            ("debug-10.0.13", "debug-10.0.13"),
+            ("debug-10.2.2", "debug-10.2.2")]
 
 
-def run_case(case, kind, binary, payloads, workdir):
+def installs():
+    all_ = qh.installs()
+    all_["debug-7.2"].bindir = DEBUG_DIR
+    return [(kind, all_[name]) for kind, name in INSTALLS]
+
+
+def run_case(case, kind, install, payloads, workdir):
     name, arch, machine, mem, cpu, tool_arch = case
     tag = "%s-%s" % (name, kind)
     extra = ["-smp", "2"]
@@ -183,7 +192,7 @@ def run_case(case, kind, binary, payloads, workdir):
     if prelaunch:
         extra.append("-S")
     with qh.start_payload_vm(arch, machine, mem, token, payloads, extra,
-                             accel="tcg", qemu_binary=binary) as vm:
+                             accel="tcg", install=install) as vm:
         if not prelaunch:
             qh.wait_until_stamped(vm, 300)
             vm.pause()
@@ -253,15 +262,18 @@ def main():
     os.makedirs(workdir, exist_ok=True)
     try:
         for case in CASES:
-            for kind, binary in binaries(case[1]):
+            for kind, install in installs():
                 tag = "%s-%s" % (case[0], kind)
                 if only and only not in tag:
                     continue
-                if not os.path.exists(binary):
+                if not install.present(case[1]):
+                    # CI makes them all: a missing one is a failure.
+                    report(tag, False, "no QEMU at %s (tests/setup-qemus.sh)"
+                           % install.binary(case[1]))
                     continue
                 t0 = time.monotonic()
                 try:
-                    run_case(case, kind, binary, payloads, workdir)
+                    run_case(case, kind, install, payloads, workdir)
                 except (qh.HarnessError, OSError,
                         subprocess.SubprocessError) as e:
                     report(tag, False, str(e).splitlines()[0])
