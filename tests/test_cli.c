@@ -498,3 +498,35 @@ Test(cli, point_release_uses_the_series_profile_strictly)
 	free(src);
 	tmpdir_remove(dir);
 }
+
+/*
+ * A confidential VM's private RAM (a RAMBlock with a guest_memfd) is not
+ * in QEMU's host mapping: the tool leaves it out, names it, and never
+ * reads it (the fake makes any read of it fault).
+ */
+Test(cli, guest_memfd_ram_is_named_and_never_read)
+{
+	struct tool_run r;
+	struct qld_fixture fx;
+	char *dir = tmpdir_make(), pid[16], out[4096], report[4096];
+	char buf[16384];
+	static const char *const args[] = { "--guest-memfd", NULL };
+
+	snprintf(out, sizeof(out), "%s/vmcore", dir);
+	snprintf(report, sizeof(report), "%s/r.json", dir);
+	cr_assert_eq(qld_fixture_start(&fx, "tests/fake-qemu-b", args), 0);
+	snprintf(pid, sizeof(pid), "%d", (int)fx.pid);
+	const char *const dump[] = { "", "-p", pid, "-a", "X86_64", "-o", out,
+				     "--report", report, NULL };
+	run(&r, dump);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.err, "of ramC left out, never read: guest_memfd"),
+		  "%s", r.err);
+	slurp(report, buf, sizeof(buf));
+	/* ramC (4 GiB) is gone, the other five blocks are there. */
+	cr_expect(strstr(buf, "\"blocks\": 5"), "%s", buf);
+	cr_expect(strstr(buf, "guest_memfd"), "%s", buf);
+	cr_expect(all_threads_running(fx.pid));
+	qld_fixture_stop(&fx);
+	tmpdir_remove(dir);
+}
