@@ -31,7 +31,7 @@ import qemu_harness as qh  # noqa: E402
 
 TOOL = os.environ.get("QLD_TOOL", "/tmp/qld-build/werror/src/qemu-livedump")
 DEBUG_DIR = os.environ.get("QLD_DEBUG_QEMU_DIR",
-                           "/var/cache/qemu-livedump/qemu-debug/bin")
+                           os.path.join(qh.CACHE, "qemu-debug", "bin"))
 CPU_NOTE_NAMES = ("CORE", "QEMU", "LINUX")
 
 results = {"pass": 0, "fail": 0}

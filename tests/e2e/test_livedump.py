@@ -55,7 +55,7 @@ import qemu_harness as qh  # noqa: E402
 SRCDIR = os.path.normpath(os.path.join(HERE, "..", ".."))
 PROFILE_DIR = os.path.join(SRCDIR, "profiles")
 DEBUG_DIR = os.environ.get("QLD_DEBUG_QEMU_DIR",
-                           "/var/cache/qemu-livedump/qemu-debug/bin")
+                           os.path.join(qh.CACHE, "qemu-debug", "bin"))
 STOCK = {a: "/usr/bin/qemu-system-" + a for a in ("x86_64", "aarch64")}
 INSTALLS = qh.installs()
 if "QLD_DEBUG_QEMU_DIR" in os.environ:

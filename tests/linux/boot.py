@@ -28,7 +28,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.normpath(os.path.join(HERE, "..", "e2e")))
 import qemu_harness as qh  # noqa: E402
 
-CACHE = os.environ.get("QLD_LINUX_CACHE", "/var/cache/qemu-livedump/linux")
+CACHE = os.environ.get("QLD_LINUX_CACHE", os.path.join(qh.CACHE, "linux"))
 MEM = os.environ.get("QLD_LINUX_MEM", "512M")
 # TCG boot to QLD-READY takes ~10 s (x86_64) / ~25 s (aarch64) here; the
 # limits leave room for a loaded CI machine.
