@@ -403,36 +403,36 @@ static struct ld_error *check_machine(const struct ld_profile *p,
 	return NULL;
 }
 
-struct ld_error *ld_profile_check_series(const struct ld_profile *p,
-					 const struct ld_binary_id *id)
+/* The binary's build-id, or its version (series: any point release). */
+static struct ld_error *check_version(const struct ld_profile *p,
+				      const struct ld_binary_id *id,
+				      bool series)
 {
 	struct ld_error *err = check_machine(p, id);
 
 	if (err || has_build_id(p, id->build_id))
 		return err;
-	if (!ld_same_qemu_series(p->id.version, id->version))
+	if (!(series ? ld_same_qemu_series : ld_same_qemu_version)(p->id.version,
+								   id->version))
 		return ld_error(LD_EXIT_DEBUGINFO,
-				"profile %s is for QEMU %s, the binary is QEMU %s (build-id %s): not even the same release series",
+				"profile %s is for QEMU %s, the binary is QEMU %s (build-id %s)%s",
 				p->path, p->id.version,
 				id->version[0] ? id->version : "of unknown version",
-				id->build_id[0] ? id->build_id : "none");
+				id->build_id[0] ? id->build_id : "none",
+				series ? ": not even the same release series" : "");
 	return NULL;
+}
+
+struct ld_error *ld_profile_check_series(const struct ld_profile *p,
+					 const struct ld_binary_id *id)
+{
+	return check_version(p, id, true);
 }
 
 struct ld_error *ld_profile_check(const struct ld_profile *p,
 				  const struct ld_binary_id *id)
 {
-	struct ld_error *err = check_machine(p, id);
-
-	if (err || has_build_id(p, id->build_id))
-		return err;
-	if (!ld_same_qemu_version(p->id.version, id->version))
-		return ld_error(LD_EXIT_DEBUGINFO,
-				"profile %s is for QEMU %s, the binary is QEMU %s (build-id %s)",
-				p->path, p->id.version,
-				id->version[0] ? id->version : "of unknown version",
-				id->build_id[0] ? id->build_id : "none");
-	return NULL;
+	return check_version(p, id, false);
 }
 
 /* Call fn on every profile in every directory until it returns true. */
