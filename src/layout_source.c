@@ -87,8 +87,8 @@ static struct ld_error *from_profile(const struct ld_profile *prof,
 		 prof->id.version);
 	snprintf(want, sizeof(want), "%.*s", (int)strcspn(o->id.version, " "),
 		 o->id.version);
-	origin_warn(o, "no profile for this build of QEMU %s: using the layouts of QEMU %s (same series), validated strictly",
-		    want, have);
+	origin_warn(o, "using the layouts of QEMU %s for QEMU %s (same series, another point release): validated strictly",
+		    have, want);
 	return set_source(o, "profile %s (layouts from the %s profile, validated against %s)",
 			  prof->path, have, want);
 }

@@ -778,6 +778,58 @@ def refuse_profile_garbage_line(ctx):
             ["this is %% not a profile line"] + lines[11:], 5, [r"line 12"])
 
 
+def other_point_release(lines):
+    """The shipped x86_64 profile as if made for another 7.2.x build."""
+    out = []
+    for ln in lines:
+        if ln.startswith("build-id "):
+            continue
+        if ln.startswith("qemu-version "):
+            ln = "qemu-version 7.2.21 (an older point release)"
+        out.append(ln)
+    return out
+
+
+@test
+def point_release_profile_accepted_strictly(ctx):
+    """--profile of another 7.2.x: used after the strict checks, and the
+    summary and the report say so; the vmcore holds every stamp."""
+    c = Checks()
+    vm = ctx.shared_x86_vm()
+    src = os.path.join(PROFILE_DIR, "debian12-qemu-7.2-x86_64.profile")
+    with open(src) as f:
+        lines = other_point_release(f.read().splitlines())
+    prof = ctx.path("point-release.profile")
+    with open(prof, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    out = ctx.path("point-release.vmcore")
+    run = dump(ctx, vm, out, "--profile", prof)
+    if run.rc != 0:
+        raise Fail("refused: " + run.why())
+    want = "layouts from the 7.2.21 profile, validated against 7.2.22"
+    c.expect(want in run.stderr, "summary lacks %r: %s" % (want,
+                                                         run.stderr))
+    src_ = (run.report or {}).get("layout_source") or ""
+    c.expect(want in src_, "report layout_source %r" % src_)
+    with qh.Vmcore(out) as core:
+        check_core_stamps(c, core, "x86_64", ctx._shared_token)
+    os.unlink(out)
+    check_vm_running(c, vm)
+    detail(src_)
+    c.done()
+
+
+@test
+def point_release_profile_refused_when_vcpus_do_not_fit(ctx):
+    # Without the GPR fact an exact profile gives placeholder notes with a
+    # warning; another point release's profile must be refused instead.
+    refusal(ctx, "point-release-wrong",
+            lambda lines: [ln for ln in other_point_release(lines)
+                           if not ln.startswith("field CPUX86State.regs ")],
+            6, [r"another point release do not fit",
+                r"vCPU registers could not be read"])
+
+
 @test
 def stamps_dwarf_x86_64_pc_256M(ctx):
     stamps_live(ctx, "x86_64", "pc", "256M", "dwarf")
