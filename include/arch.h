@@ -38,6 +38,33 @@ const struct ld_arch *ld_arch_lookup(const char *name);
 extern const struct ld_arch ld_arches[];
 extern const unsigned int ld_arch_count;
 
+/*
+ * What QEMU's cpu_get_dump_info() looks at to choose a dump's ELF header:
+ * the binary's target and the first vCPU's state.
+ */
+struct ld_arch_facts {
+	const char *target;	/* qemu-system-TARGET: "x86_64", "aarch64"... */
+	bool have_vcpu;		/* the first vCPU's registers were read */
+	bool x86_lma;		/* in long mode (hflags HF_LMA) */
+	bool arm_el1_be;	/* SCTLR_EL1.EE: EL1 is big-endian */
+	uint64_t max_block_end;	/* exclusive end of the highest RAM block */
+};
+
+/*
+ * The arch family whose registers to read for a QEMU target (x86_64 for
+ * qemu-system-i386 and -x86_64, aarch64-le for -aarch64, s390 for -s390x),
+ * or NULL when the byte order cannot be told (ppc64) or target is unknown.
+ */
+const struct ld_arch *ld_arch_for_target(const char *target);
+
+/*
+ * The arch QEMU's own dump would write for these facts, and *class64 its
+ * ELF class (x86: ELFCLASS64 in long mode or when a block ends above
+ * 4 GiB - 1, even with EM_386).  NULL when the target is unknown.
+ */
+const struct ld_arch *ld_arch_qemu_choice(const struct ld_arch_facts *f,
+					  bool *class64);
+
 static inline bool ld_arch_is_be(const struct ld_arch *arch)
 {
 	return arch->elf_data == 2 /* ELFDATA2MSB */;

@@ -49,6 +49,7 @@ struct ld_x86_regs {
 	uint64_t kernel_gs_base;
 	uint64_t efer;
 	bool have_efer;
+	bool lma;		/* in long mode, as QEMU's dump decides it */
 };
 
 /* CPUARMState's registers as QEMU's note code derives them. */
@@ -57,6 +58,7 @@ struct ld_arm_regs {
 	uint64_t pc;
 	uint64_t pstate;	/* assembled like QEMU's pstate_read() */
 	bool aarch64;		/* false: AArch32 state (registers not written) */
+	bool el1_be;		/* SCTLR_EL1.EE: QEMU's dump is then big-endian */
 	uint64_t vregs[64];	/* q0..q31, low then high half */
 	uint32_t fpsr, fpcr;
 	bool sve;		/* has SVE: gets an NT_ARM_SVE note */
@@ -114,6 +116,10 @@ struct ld_error *ld_cpus_read(const struct ld_layout *layout,
  */
 struct ld_error *ld_cpus_check_strict(const struct ld_cpus *cpus,
 				      const struct ld_arch *arch);
+
+/* What QEMU's dump decides its ELF header by, from the first vCPU. */
+void ld_cpus_arch_facts(const struct ld_cpus *cpus,
+			struct ld_arch_facts *facts);
 
 /* Size of NT_PRSTATUS's desc for arch (0 if unknown). */
 size_t ld_prstatus_size(const struct ld_arch *arch);

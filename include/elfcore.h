@@ -55,6 +55,12 @@ struct ld_error *ld_elf_add_load(struct ld_elf *elf, uint64_t paddr,
  */
 struct ld_error *ld_elf_layout(struct ld_elf *elf);
 
+/*
+ * Write ELFCLASS64 even for a 32-bit arch (before ld_elf_layout): QEMU
+ * does so for EM_386 when a block ends above 4 GiB - 1.
+ */
+void ld_elf_force_class64(struct ld_elf *elf);
+
 /* ELFCLASS32 or ELFCLASS64: the arch's class unless layout had to widen. */
 unsigned char ld_elf_class(const struct ld_elf *elf);
 

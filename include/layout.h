@@ -84,6 +84,7 @@ enum ld_field {
 	LF_X86_CR,			/* target_ulong cr[5] */
 	LF_X86_KERNELGSBASE,		/* target_ulong kernelgsbase (64-bit) */
 	LF_X86_EFER,			/* uint64_t efer */
+	LF_X86_HFLAGS,			/* uint32_t hflags (HF_LMA: long mode) */
 	LF_SEG_SIZEOF,			/* sizeof(SegmentCache) */
 	LF_SEG_SELECTOR,		/* uint32_t selector */
 	LF_SEG_BASE,			/* target_ulong base */
@@ -127,6 +128,7 @@ enum ld_field {
 	LF_ARM_SMCR_EL,			/* uint64_t vfp.smcr_el[4] */
 	LF_ARM_LTPSIZE,			/* uint32_t v7m.ltpsize */
 	LF_ARM_HCR_EL2,			/* uint64_t cp15.hcr_el2 */
+	LF_ARM_SCTLR_EL,		/* uint64_t cp15.sctlr_el[4] (EE: BE) */
 	LF_ARM_SCR_EL3,			/* uint64_t cp15.scr_el3 */
 	LF_FLOAT_STATUS_FLAGS,		/* float_status.float_exception_flags */
 	LF_ARMCPU_SVE_MAX_VQ,		/* ARMCPU.sve_max_vq */

@@ -19,6 +19,7 @@
 struct ld_report {
 	pid_t pid;
 	const char *arch;
+	const char *arch_source;	/* "-a" or what QEMU's dump would do */
 	const char *output;
 	const char *report_path;	/* --report FILE, or NULL */
 	const char *freeze_mode;	/* "meta" or "full" */

@@ -59,6 +59,7 @@ field CPUX86State.idt 400 24
 field CPUX86State.cr 424 40
 field CPUX86State.kernelgsbase 11352 8
 field CPUX86State.efer 600 8
+field CPUX86State.hflags 176 4
 field sizeof(SegmentCache) 0 24
 field SegmentCache.selector 0 4
 field SegmentCache.base 8 8

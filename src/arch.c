@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* arch.c - the supported guest architectures; see arch.h. */
 #include <elf.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "arch.h"
@@ -27,4 +28,49 @@ const struct ld_arch *ld_arch_lookup(const char *name)
 			return a;
 	}
 	return NULL;
+}
+
+static const struct ld_arch *by_id(enum ld_arch_id id)
+{
+	for (unsigned int i = 0; i < ld_arch_count; i++)
+		if (ld_arches[i].id == id)
+			return &ld_arches[i];
+	return NULL;
+}
+
+const struct ld_arch *ld_arch_for_target(const char *target)
+{
+	if (!target)
+		return NULL;
+	if (!strcmp(target, "x86_64") || !strcmp(target, "i386"))
+		return by_id(LD_ARCH_X86_64);
+	if (!strcmp(target, "aarch64"))
+		return by_id(LD_ARCH_AARCH64_LE);
+	if (!strcmp(target, "s390x"))
+		return by_id(LD_ARCH_S390);
+	return NULL;
+}
+
+/* target/{i386,arm,s390x}/arch_dump.c: cpu_get_dump_info(). */
+const struct ld_arch *ld_arch_qemu_choice(const struct ld_arch_facts *f,
+					  bool *class64)
+{
+	const struct ld_arch *family = ld_arch_for_target(f->target);
+
+	*class64 = true;
+	if (!family)
+		return NULL;
+	switch (family->id) {
+	case LD_ARCH_X86_64:
+		/* qemu-system-i386 has no long mode. */
+		if (f->have_vcpu && f->x86_lma && strcmp(f->target, "i386"))
+			return family;
+		*class64 = f->max_block_end > UINT32_MAX;
+		return by_id(LD_ARCH_I386);
+	case LD_ARCH_AARCH64_LE:
+		return by_id(f->have_vcpu && f->arm_el1_be ? LD_ARCH_AARCH64_BE :
+			     LD_ARCH_AARCH64_LE);
+	default:
+		return family;
+	}
 }

@@ -61,6 +61,8 @@ static const struct prstatus_layout prstatus_layouts[] = {
 
 /* Architectural bits (not QEMU's layout): EFER.LMA, ID_AA64PFR0 fields. */
 #define X86_EFER_LMA		(1ull << 10)
+#define X86_HF_LMA		(1u << 14)	/* QEMU's HF_LMA_MASK */
+#define ARM_SCTLR_EE		(1ull << 25)
 #define AA64PFR0_EL2(v)		(((v) >> 8) & 0xf)
 #define AA64PFR0_EL3(v)		(((v) >> 12) & 0xf)
 #define AA64PFR0_SVE(v)		(((v) >> 32) & 0xf)
@@ -366,6 +368,7 @@ static bool plan_arm(struct plan *p)
 	want(p, LF_ARMCPU_SME_VQ_MAP, 0, 4);
 	want(p, LF_ARM_HCR_EL2, p->env, 8);
 	want(p, LF_ARM_SCR_EL3, p->env, 8);
+	want(p, LF_ARM_SCTLR_EL, p->env, 32);
 	return true;
 }
 
@@ -474,6 +477,11 @@ static void decode_x86(const struct plan *p, const unsigned char *buf,
 					p->env);
 	r->have_efer = l->have[LF_X86_EFER] && l->size[LF_X86_EFER] == 8;
 	r->efer = env_get_or0(p, buf, LF_X86_EFER, 8, p->env);
+	/* QEMU's dump looks at hflags; EFER.LMA says the same. */
+	if (l->have[LF_X86_HFLAGS] && l->size[LF_X86_HFLAGS] == 4)
+		r->lma = env_get_or0(p, buf, LF_X86_HFLAGS, 4, p->env) & X86_HF_LMA;
+	else
+		r->lma = r->efer & X86_EFER_LMA;
 }
 
 /* QEMU's vfp_exceptbits_from_host(): softfloat flags -> FPSR bits. */
@@ -655,6 +663,9 @@ static struct ld_error *decode_arm(const struct plan *p,
 				  8);
 	r->pc = env_get(p, buf, LF_ARM_PC);
 	r->aarch64 = env_get(p, buf, LF_ARM_AARCH64) != 0;
+	if (l->have[LF_ARM_SCTLR_EL] && l->size[LF_ARM_SCTLR_EL] == 32)
+		r->el1_be = get(buf, p->env + l->offset[LF_ARM_SCTLR_EL] + 8, 8) &
+			    ARM_SCTLR_EE;
 	nf = env_get(p, buf, LF_ARM_NF);
 	zf = env_get(p, buf, LF_ARM_ZF);
 	cf = env_get(p, buf, LF_ARM_CF);
@@ -974,13 +985,6 @@ struct ld_error *ld_cpus_read_arch(const struct ld_layout *layout,
 	buf = NULL;
 
 	/* Differences from QEMU's own notes the reader should know of. */
-	if (out->regs == LD_REGS_X86 && arch->id == LD_ARCH_X86_64 &&
-	    out->count && out->vcpus[0].r.x86.have_efer &&
-	    !(out->vcpus[0].r.x86.efer & X86_EFER_LMA) && !out->warning) {
-		if (asprintf(&out->warning,
-			     "the first vCPU is not in long mode: QEMU's own dump would be EM_386 with i386 notes (-a 386)") < 0)
-			out->warning = NULL;
-	}
 	out->incomplete = sve_unknown;
 	if (out->regs == LD_REGS_ARM && (aarch32 || sve_unknown) &&
 	    !out->warning) {
@@ -995,6 +999,18 @@ fail:
 	free(buf);
 	ld_cpus_free(out);
 	return err;
+}
+
+void ld_cpus_arch_facts(const struct ld_cpus *cpus,
+			struct ld_arch_facts *facts)
+{
+	facts->have_vcpu = cpus->count && cpus->regs != LD_REGS_NONE;
+	if (!facts->have_vcpu)
+		return;
+	if (cpus->regs == LD_REGS_X86)
+		facts->x86_lma = cpus->vcpus[0].r.x86.lma;
+	else if (cpus->regs == LD_REGS_ARM)
+		facts->arm_el1_be = cpus->vcpus[0].r.arm.el1_be;
 }
 
 struct ld_error *ld_cpus_read(const struct ld_layout *layout,

@@ -372,6 +372,12 @@ struct ld_error *ld_elf_layout(struct ld_elf *elf)
 	return err;
 }
 
+void ld_elf_force_class64(struct ld_elf *elf)
+{
+	if (!elf->laid_out)
+		elf->is64 = true;
+}
+
 unsigned char ld_elf_class(const struct ld_elf *elf)
 {
 	return elf->is64 ? ELFCLASS64 : ELFCLASS32;

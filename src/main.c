@@ -41,7 +41,8 @@ enum freeze_mode { FREEZE_META, FREEZE_FULL };
 
 struct options {
 	pid_t pid;
-	const struct ld_arch *arch;
+	const struct ld_arch *arch;	/* -a, or (in run) the one chosen */
+	bool arch_given;
 	const char *output;
 	const char *debuginfo;
 	const char *report;
@@ -92,12 +93,13 @@ static struct ld_error *check_stop(void)
 static void usage(FILE *f)
 {
 	fprintf(f,
-"Usage: qemu-livedump -p PID -a ARCH -o OUTPUT [OPTIONS]\n"
+"Usage: qemu-livedump -p PID -o OUTPUT [-a ARCH] [OPTIONS]\n"
 "Write an ELF vmcore of the guest RAM of a running QEMU process, freezing\n"
 "QEMU only while its memory map is read.\n"
 "\n"
 "  -p, --pid PID          the QEMU process\n"
-"  -a, --arch ARCH        guest architecture:");
+"  -a, --arch ARCH        write this guest architecture (default: what QEMU's\n"
+"                         own dump would write, from its target and vCPU 0):");
 	for (unsigned int i = 0; i < ld_arch_count; i++)
 		fprintf(f, " %s", ld_arches[i].name);
 	fprintf(f, "\n"
@@ -184,6 +186,7 @@ static struct ld_error *parse_options(int argc, char **argv,
 			break;
 		case 'a':
 			o->arch = ld_arch_lookup(optarg);
+			o->arch_given = true;
 			if (!o->arch)
 				return ld_error(LD_EXIT_USAGE,
 						"unknown arch '%s' (known: aarch64-le, aarch64-be, X86_64, 386, s390, ppc64-le, ppc64-be)",
@@ -264,8 +267,6 @@ static struct ld_error *parse_options(int argc, char **argv,
 		return ld_error(LD_EXIT_USAGE, "--binary and --for-binary go with --write-profile");
 	if (!o->pid)
 		return ld_error(LD_EXIT_USAGE, "missing -p PID");
-	if (!o->arch)
-		return ld_error(LD_EXIT_USAGE, "missing -a ARCH");
 	if (!o->output)
 		return ld_error(LD_EXIT_USAGE, "missing -o OUTPUT");
 	return NULL;
@@ -338,13 +339,16 @@ static struct ld_error *read_snapshot(const struct options *o,
 
 static struct ld_error *build_elf(const struct options *o,
 				  const struct snapshot *snap,
-				  size_t reserve_notes, struct ld_elf **out)
+				  size_t reserve_notes, bool class64,
+				  struct ld_elf **out)
 {
 	struct ld_elf *elf = ld_elf_new(o->arch);
 	struct ld_error *err;
 
 	if (!elf)
 		return &ld_error_nomem;
+	if (class64)
+		ld_elf_force_class64(elf);
 	ld_elf_reserve_notes(elf, reserve_notes);
 	err = ld_cpus_add_notes(o->arch, &snap->cpus, elf);
 	if (!err && snap->vmcoreinfo.present)
@@ -427,7 +431,7 @@ static struct ld_error *add_found_vmcoreinfo(const struct options *o,
 
 static struct ld_error *write_vmcore(const struct options *o,
 				     struct ld_proc *proc,
-				     struct snapshot *snap,
+				     struct snapshot *snap, bool class64,
 				     struct ld_output *out,
 				     struct ld_report *rep)
 {
@@ -460,12 +464,9 @@ static struct ld_error *write_vmcore(const struct options *o,
 		}
 	}
 	if (!err)
-		err = build_elf(o, snap, reserve, &elf);
+		err = build_elf(o, snap, reserve, class64, &elf);
 	if (err)
 		goto out;
-	if (ld_elf_class(elf) != o->arch->elf_class)
-		ld_report_warn(rep, "guest memory or the vmcore passes 4 GiB: written as ELFCLASS64 with the %s machine type, as QEMU's own dump does",
-			       o->arch->name);
 	offsets = calloc(snap->map.count ? snap->map.count : 1, sizeof(*offsets));
 	if (!offsets) {
 		err = &ld_error_nomem;
@@ -498,7 +499,8 @@ out:
 /* Layouts and where they came from, into the report. */
 static struct ld_error *resolve_layout(const struct options *o,
 				       struct ld_layout *layout,
-				       struct ld_report *rep, bool *other_build)
+				       struct ld_report *rep, bool *other_build,
+				       char *target, size_t target_len)
 {
 	struct ld_layout_origin origin;
 	struct ld_error *err;
@@ -515,8 +517,59 @@ static struct ld_error *resolve_layout(const struct options *o,
 	if (origin.id.build_id[0])
 		ld_report_set(&rep->qemu_build_id, origin.id.build_id);
 	*other_build = origin.other_build;
+	snprintf(target, target_len, "%s", origin.id.target);
 	ld_layout_origin_free(&origin);
 	return err;
+}
+
+/* The family whose registers to read: -a's, or the one of QEMU's target. */
+static struct ld_error *arch_to_read(const struct options *o,
+				     const char *target,
+				     const struct ld_arch **arch)
+{
+	*arch = o->arch ? o->arch : ld_arch_for_target(target);
+	if (!*arch)
+		return ld_error(LD_EXIT_USAGE,
+				"cannot tell the guest architecture of %s%s: name it with -a",
+				target[0] ? "qemu-system-" : "this QEMU", target);
+	return NULL;
+}
+
+/*
+ * The arch and ELF class QEMU's own dump would choose, from the first
+ * vCPU and the blocks.  Without -a that is what is written; with -a what
+ * was asked is written, and a difference is said.
+ */
+static void choose_arch(struct options *eff, const char *target,
+			const struct snapshot *snap, struct ld_report *rep,
+			bool *class64)
+{
+	struct ld_arch_facts facts = { .target = target };
+	const struct ld_arch *qemu;
+
+	for (size_t i = 0; i < snap->map.count; i++) {
+		uint64_t end = snap->map.blocks[i].gpa + snap->map.blocks[i].size;
+
+		if (end > facts.max_block_end)
+			facts.max_block_end = end;
+	}
+	ld_cpus_arch_facts(&snap->cpus, &facts);
+	qemu = ld_arch_qemu_choice(&facts, class64);
+	if (!eff->arch_given && qemu) {
+		eff->arch = qemu;
+	} else if (qemu && qemu != eff->arch) {
+		ld_report_warn(rep, "QEMU's own dump of this VM would be %s: writing %s as asked",
+			       qemu->name, eff->arch->name);
+	}
+	/* QEMU's EM_386 rule: ELFCLASS64 once a block ends above 4 GiB - 1. */
+	if (eff->arch->id == LD_ARCH_I386)
+		*class64 = facts.max_block_end > UINT32_MAX;
+	else
+		*class64 = eff->arch->elf_class == 2 /* ELFCLASS64 */;
+	rep->arch = eff->arch->name;
+	rep->arch_source = eff->arch_given ? "-a" :
+			   facts.have_vcpu ? "QEMU's target and first vCPU" :
+					     "QEMU's target";
 }
 
 static int write_profile(const struct options *o)
@@ -586,13 +639,15 @@ static struct ld_error *check_full_freeze_is_safe(pid_t pid)
 	return NULL;
 }
 
-static struct ld_error *run(const struct options *o, struct ld_report *rep,
-			    struct ld_output *out)
+static struct ld_error *run(const struct options *opts,
+			    struct ld_report *rep, struct ld_output *out)
 {
+	struct options eff = *opts, *o = &eff;	/* o->arch: chosen below */
 	struct ld_proc proc = { 0 };
 	struct ld_layout layout = { 0 };
 	struct snapshot snap = { 0 };
-	bool other_build = false;
+	bool other_build = false, class64 = false;
+	char target[32] = "";
 	uint64_t t0;
 	struct ld_error *err;
 
@@ -602,8 +657,11 @@ static struct ld_error *run(const struct options *o, struct ld_report *rep,
 
 	/* All the slow lookups happen while the VM still runs. */
 	t0 = ld_now_ns();
-	err = resolve_layout(o, &layout, rep, &other_build);
+	err = resolve_layout(o, &layout, rep, &other_build, target,
+			     sizeof(target));
 	rep->debuginfo_us = (ld_now_ns() - t0) / 1000;
+	if (!err)
+		err = arch_to_read(o, target, &eff.arch);
 	if (!err) {
 		err = ld_output_open(out, o->output, o->force);
 		if (err && !strstr(err->message, o->output))
@@ -634,6 +692,7 @@ static struct ld_error *run(const struct options *o, struct ld_report *rep,
 	if (err)
 		goto out;
 
+	choose_arch(&eff, target, &snap, rep, &class64);
 	rep->blocks = snap.map.count;
 	rep->vcpus = snap.cpus.count;
 	if (snap.cpus.warning)
@@ -652,7 +711,7 @@ static struct ld_error *run(const struct options *o, struct ld_report *rep,
 	if (snap.map.nskipped > LD_MAX_SKIPPED)
 		ld_report_warn(rep, "%u more RAM ranges left out likewise",
 			       snap.map.nskipped - LD_MAX_SKIPPED);
-	err = write_vmcore(o, &proc, &snap, out, rep);
+	err = write_vmcore(o, &proc, &snap, class64, out, rep);
 	rep->vmcoreinfo = snap.vmcoreinfo.present;
 	if (snap.vmcoreinfo.present)
 		ld_report_set(&rep->vmcoreinfo_source, snap.vmcoreinfo.source);
@@ -700,7 +759,7 @@ int main(int argc, char **argv)
 
 	install_signal_handlers();
 	rep.pid = o.pid;
-	rep.arch = o.arch->name;
+	rep.arch = o.arch ? o.arch->name : NULL;
 	rep.output = o.output;
 	rep.report_path = o.report;
 	rep.freeze_mode = o.freeze == FREEZE_FULL ? "full" : "meta";

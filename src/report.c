@@ -152,6 +152,8 @@ static void json_render(const struct ld_report *r, FILE *f)
 	fprintf(f, "%d", (int)r->pid);
 	json_key(f, "arch", &first);
 	json_string(f, r->arch);
+	json_key(f, "arch_source", &first);
+	json_string(f, r->arch_source);
 	json_key(f, "output", &first);
 	json_string(f, r->output);
 	json_key(f, "freeze_mode", &first);

@@ -59,7 +59,6 @@ Test(cli, usage_errors)
 {
 	struct tool_run r;
 	static const char *const none[] = { "", NULL };
-	static const char *const no_arch[] = { "", "-p", "1", "-o", "x", NULL };
 	static const char *const bad_arch[] = { "", "-p", "1", "-a", "mips", "-o", "x", NULL };
 	static const char *const bad_pid[] = { "", "-p", "12ab", "-a", "386", "-o", "x", NULL };
 	static const char *const bad_freeze[] = { "", "-p", "1", "-a", "386", "-o", "x", "--freeze=some", NULL };
@@ -67,8 +66,6 @@ Test(cli, usage_errors)
 
 	run(&r, none);
 	expect(&r, 2, "missing -p PID");
-	run(&r, no_arch);
-	expect(&r, 2, "missing -a ARCH");
 	run(&r, bad_arch);
 	expect(&r, 2, "unknown arch 'mips'");
 	run(&r, bad_pid);
@@ -528,5 +525,55 @@ Test(cli, guest_memfd_ram_is_named_and_never_read)
 	cr_expect(strstr(buf, "guest_memfd"), "%s", buf);
 	cr_expect(all_threads_running(fx.pid));
 	qld_fixture_stop(&fx);
+	tmpdir_remove(dir);
+}
+
+/*
+ * No -a: the arch is what QEMU's own dump would write, from the binary's
+ * target (qemu-system-x86_64) and the first vCPU (in long mode here).
+ */
+Test(cli, arch_from_qemus_target_and_first_vcpu)
+{
+	struct tool_run r;
+	struct qld_fixture fx;
+	char *dir = tmpdir_make(), bin[4096], cmd[8192], pid[16], out[4096];
+	char report[4096], buf[16384];
+	char *src = qld_test_path("tests/fake-qemu-a");
+
+	snprintf(bin, sizeof(bin), "%s/qemu-system-x86_64", dir);
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", src, bin);
+	cr_assert_eq(system(cmd), 0);
+	snprintf(out, sizeof(out), "%s/vmcore", dir);
+	snprintf(report, sizeof(report), "%s/r.json", dir);
+	cr_assert_eq(qld_fixture_start(&fx, bin, NULL), 0);
+	snprintf(pid, sizeof(pid), "%d", (int)fx.pid);
+	const char *const dump[] = { "", "-p", pid, "-o", out, "--report",
+				     report, NULL };
+	run(&r, dump);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	slurp(report, buf, sizeof(buf));
+	cr_expect(strstr(buf, "\"arch\": \"X86_64\""), "%s", buf);
+	cr_expect(strstr(buf, "\"arch_source\": \"QEMU's target and first vCPU\""),
+		  "%s", buf);
+
+	/* -a 386 is written as asked, and the difference said. */
+	unlink(out);
+	const char *const asked[] = { "", "-p", pid, "-o", out, "-a", "386",
+				      NULL };
+	run(&r, asked);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.err, "QEMU's own dump of this VM would be X86_64: writing 386 as asked"),
+		  "%s", r.err);
+	qld_fixture_stop(&fx);
+
+	/* A binary whose target cannot be told: -a is needed. */
+	cr_assert_eq(qld_fixture_start(&fx, "tests/fake-qemu-a", NULL), 0);
+	snprintf(pid, sizeof(pid), "%d", (int)fx.pid);
+	unlink(out);
+	run(&r, dump);
+	expect(&r, 2, "cannot tell the guest architecture of this QEMU: name it with -a");
+	cr_expect(all_threads_running(fx.pid));
+	qld_fixture_stop(&fx);
+	free(src);
 	tmpdir_remove(dir);
 }

@@ -372,15 +372,26 @@ Test(cpu_regs, i386_prstatus, .init = setup_x86)
 	ld_cpus_free(&c);
 }
 
-Test(cpu_regs, x86_not_in_long_mode_is_said, .init = setup_x86)
+/* QEMU's dump is EM_386 when the first vCPU is not in long mode. */
+Test(cpu_regs, x86_long_mode_decides_qemus_choice, .init = setup_x86)
 {
+	struct ld_arch_facts f = { .target = "x86_64", .max_block_end = 1 << 30 };
 	struct ld_cpus c;
+	bool class64;
+
+	read_cpus("X86_64", &c);
+	ld_cpus_arch_facts(&c, &f);
+	cr_assert(f.have_vcpu && f.x86_lma);
+	cr_assert_eq(ld_arch_qemu_choice(&f, &class64)->id, LD_ARCH_X86_64);
+	cr_assert(class64);
+	ld_cpus_free(&c);
 
 	w64(cpu_at(0) + ENV + X_EFER, 0);
 	read_cpus("X86_64", &c);
-	cr_assert_eq(c.regs, LD_REGS_X86);
-	cr_assert_not_null(c.warning);
-	cr_assert(strstr(c.warning, "not in long mode"), "%s", c.warning);
+	ld_cpus_arch_facts(&c, &f);
+	cr_assert(!f.x86_lma);
+	cr_assert_eq(ld_arch_qemu_choice(&f, &class64)->id, LD_ARCH_I386);
+	cr_assert(!class64);
 	ld_cpus_free(&c);
 }
 
@@ -766,4 +777,39 @@ Test(cpu_accel, detect)
 		cr_assert_str_eq(ld_detect_accel(getpid()), "kvm");
 		close(fd);
 	}
+}
+
+/* cpu_get_dump_info()'s rules, as target/{i386,arm}/arch_dump.c have them. */
+Test(arch_choice, qemus_rules)
+{
+	struct ld_arch_facts f = { .target = "x86_64", .have_vcpu = true };
+	bool class64;
+
+	/* A pc guest's BIOS block ends exactly at 4 GiB: ELFCLASS64. */
+	f.max_block_end = 0x100000000ull;
+	cr_assert_eq(ld_arch_qemu_choice(&f, &class64)->id, LD_ARCH_I386);
+	cr_assert(class64);
+	f.max_block_end = 0xffffffffull;
+	ld_arch_qemu_choice(&f, &class64);
+	cr_assert(!class64);
+	f.x86_lma = true;
+	cr_assert_eq(ld_arch_qemu_choice(&f, &class64)->id, LD_ARCH_X86_64);
+	cr_assert(class64);
+	/* qemu-system-i386 has no long mode. */
+	f.target = "i386";
+	cr_assert_eq(ld_arch_qemu_choice(&f, &class64)->id, LD_ARCH_I386);
+
+	f.target = "aarch64";
+	cr_assert_eq(ld_arch_qemu_choice(&f, &class64)->id, LD_ARCH_AARCH64_LE);
+	cr_assert(class64);
+	f.arm_el1_be = true;
+	cr_assert_eq(ld_arch_qemu_choice(&f, &class64)->id, LD_ARCH_AARCH64_BE);
+
+	f.target = "s390x";
+	cr_assert_eq(ld_arch_qemu_choice(&f, &class64)->id, LD_ARCH_S390);
+	/* ppc64's byte order needs MSR[LE], which is not read: no choice. */
+	f.target = "ppc64";
+	cr_assert_null(ld_arch_qemu_choice(&f, &class64));
+	cr_assert_null(ld_arch_for_target("ppc64"));
+	cr_assert_null(ld_arch_for_target("riscv64"));
 }

@@ -109,13 +109,32 @@ def prstatus_pc_sp(note, arch, endian):
 
 
 def run_tool(vm, arch_opt, out, rep):
-    argv = [TOOL, "-p", str(vm.pid), "-a", arch_opt, "-o", out, "--force",
-            "--report", rep]
+    argv = [TOOL, "-p", str(vm.pid), "-o", out, "--force", "--report", rep]
+    if arch_opt:
+        argv += ["-a", arch_opt]
     # No layout cache: every run resolves from scratch.
     env = dict(os.environ, QEMU_LIVEDUMP_PROFILE_CACHE="")
     p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        universal_newlines=True, timeout=600, env=env)
     return p
+
+
+def check_auto_arch(vm, tag, theirs_path, workdir):
+    """Without -a the tool must write what QEMU's dump chose: the same ELF
+    class, machine and byte order, and the same CPU notes."""
+    path = os.path.join(workdir, tag + ".auto.vmcore")
+    p = run_tool(vm, None, path, path + ".json")
+    if p.returncode != 0:
+        report(tag + " no -a", False, p.stderr.strip())
+        return
+    with qh.Vmcore(theirs_path) as tc, qh.Vmcore(path) as oc:
+        want = (tc.elfclass, tc.e_machine, tc.endian)
+        got = (oc.elfclass, oc.e_machine, oc.endian)
+        diff = compare_notes(cpu_notes(oc), cpu_notes(tc))
+        report(tag + " no -a: QEMU's ELF header and notes (class %d, "
+               "machine %d)" % want[:2], got == want and not diff,
+               "ours %r, QEMU's %r %s" % (got, want, diff))
+    os.unlink(path)
 
 
 def check_big_endian(vm, tag, le_path, workdir):
@@ -228,6 +247,7 @@ def run_case(case, kind, install, payloads, workdir):
                             i, pc, sp, hpc if hpc is None else hex(hpc),
                             hsp if hsp is None else hex(hsp))
             report(tag + " pc/sp match info registers", ok, detail)
+        check_auto_arch(vm, tag, theirs_path, workdir)
         if tool_arch == "aarch64-le":
             check_big_endian(vm, tag, ours_path, workdir)
         with open(rep_path) as f:
