@@ -49,4 +49,11 @@ struct ld_error *ld_layout_resolve(pid_t pid, const char *debuginfo_file,
 
 void ld_layout_origin_free(struct ld_layout_origin *origin);
 
+/*
+ * Where the layouts of process pid (binary id) would come from, in words,
+ * without touching the VM or the network: for --list.
+ */
+void ld_layout_source_guess(pid_t pid, const struct ld_binary_id *id,
+			    char *out, size_t len);
+
 #endif /* QLD_LAYOUT_SOURCE_H */

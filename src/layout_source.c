@@ -220,3 +220,28 @@ void ld_layout_origin_free(struct ld_layout_origin *o)
 		free(o->warnings[i]);
 	memset(o, 0, sizeof(*o));
 }
+
+void ld_layout_source_guess(pid_t pid, const struct ld_binary_id *id,
+			    char *out, size_t len)
+{
+	struct ld_debuginfo *di = NULL;
+	struct ld_profile prof = { 0 };
+	struct ld_error *err;
+	const char *how;
+
+	err = ld_debuginfo_open_pid(pid, NULL, &di);
+	if (err) {
+		snprintf(out, len, "? (%s)", err->message);
+		ld_error_free(err);
+		return;
+	}
+	if (ld_debuginfo_has_own_dwarf(di))
+		snprintf(out, len, "dwarf");
+	else if (!(err = ld_profile_find(id, false, &prof, &how)))
+		snprintf(out, len, "profile %s (%s)", prof.path, how);
+	else
+		snprintf(out, len, "no profile: needs separate debuginfo or debuginfod");
+	ld_error_free(err);
+	ld_profile_free(&prof);
+	ld_debuginfo_close(di);
+}

@@ -26,6 +26,7 @@
 #include "copier.h"
 #include "cpu.h"
 #include "debuginfo.h"
+#include "discover.h"
 #include "elfcore.h"
 #include "error.h"
 #include "layout.h"
@@ -52,6 +53,9 @@ struct options {
 	const char *for_binary[8];	/* --for-binary: build-ids to record */
 	unsigned int nfor_binary;
 	bool list_profiles;
+	bool list;			/* --list: the QEMUs of this host */
+	bool json;			/* --json, with --list */
+	const char *name;		/* -n/--name: select by -name */
 	bool backtraces;		/* --backtraces */
 	enum freeze_mode freeze;
 	bool force;
@@ -98,6 +102,8 @@ static void usage(FILE *f)
 "QEMU only while its memory map is read.\n"
 "\n"
 "  -p, --pid PID          the QEMU process\n"
+"  -n, --name NAME        the QEMU process whose -name is NAME (libvirt's\n"
+"                         guest=NAME too)\n"
 "  -a, --arch ARCH        write this guest architecture (default: what QEMU's\n"
 "                         own dump would write, from its target and vCPU 0):");
 	for (unsigned int i = 0; i < ld_arch_count; i++)
@@ -115,6 +121,12 @@ static void usage(FILE *f)
 "  -q, --quiet            no summary on stderr\n"
 "  -h, --help             this help\n"
 "  -V, --version          the version\n"
+"\n"
+"Finding the VM:\n"
+"  qemu-livedump --list [--json]\n"
+"                         every QEMU of this host: pid, name, version, target,\n"
+"                         RAM, machine, whether traced, where layouts come from\n"
+"                         (nothing is stopped or read from the VMs)\n"
 "\n"
 "Layout profiles (for distribution QEMU binaries, which are stripped):\n"
 "  qemu-livedump --write-profile FILE --binary QEMU [--debuginfo F]\n"
@@ -151,7 +163,7 @@ static struct ld_error *parse_options(int argc, char **argv,
 	enum {
 		OPT_FORCE = 256, OPT_FREEZE, OPT_DEBUGINFO, OPT_REPORT,
 		OPT_PROFILE, OPT_WRITE_PROFILE, OPT_BINARY, OPT_FOR_BINARY,
-		OPT_LIST_PROFILES, OPT_BACKTRACES,
+		OPT_LIST_PROFILES, OPT_BACKTRACES, OPT_LIST, OPT_JSON,
 	};
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
@@ -167,6 +179,9 @@ static struct ld_error *parse_options(int argc, char **argv,
 		{ "for-binary", required_argument, NULL, OPT_FOR_BINARY },
 		{ "list-profiles", no_argument, NULL, OPT_LIST_PROFILES },
 		{ "backtraces", no_argument, NULL, OPT_BACKTRACES },
+		{ "list", no_argument, NULL, OPT_LIST },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "name", required_argument, NULL, 'n' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -177,7 +192,7 @@ static struct ld_error *parse_options(int argc, char **argv,
 
 	*done = false;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:a:o:qhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":p:a:o:n:qhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			err = parse_pid(optarg, &o->pid);
@@ -234,6 +249,15 @@ static struct ld_error *parse_options(int argc, char **argv,
 		case OPT_BACKTRACES:
 			o->backtraces = true;
 			break;
+		case OPT_LIST:
+			o->list = true;
+			break;
+		case OPT_JSON:
+			o->json = true;
+			break;
+		case 'n':
+			o->name = optarg;
+			break;
 		case 'q':
 			o->quiet = true;
 			break;
@@ -256,8 +280,10 @@ static struct ld_error *parse_options(int argc, char **argv,
 	if (optind < argc)
 		return ld_error(LD_EXIT_USAGE, "unexpected argument '%s'",
 				argv[optind]);
-	if (o->list_profiles)
+	if (o->list_profiles || o->list)
 		return NULL;
+	if (o->json)
+		return ld_error(LD_EXIT_USAGE, "--json goes with --list");
 	if (o->write_profile) {
 		if (!o->binary)
 			return ld_error(LD_EXIT_USAGE, "--write-profile needs --binary QEMU");
@@ -265,8 +291,10 @@ static struct ld_error *parse_options(int argc, char **argv,
 	}
 	if (o->binary || o->nfor_binary)
 		return ld_error(LD_EXIT_USAGE, "--binary and --for-binary go with --write-profile");
-	if (!o->pid)
-		return ld_error(LD_EXIT_USAGE, "missing -p PID");
+	if (o->pid && o->name)
+		return ld_error(LD_EXIT_USAGE, "-p and -n name the VM twice: give one");
+	if (!o->pid && !o->name)
+		return ld_error(LD_EXIT_USAGE, "missing -p PID or -n NAME");
 	if (!o->output)
 		return ld_error(LD_EXIT_USAGE, "missing -o OUTPUT");
 	return NULL;
@@ -730,6 +758,24 @@ out:
 	return err;
 }
 
+static int list_qemus(const struct options *o)
+{
+	struct ld_qemu_proc *qemus;
+	size_t n;
+	struct ld_error *err = ld_discover(&qemus, &n);
+	int code;
+
+	if (err) {
+		fprintf(stderr, "qemu-livedump: %s\n", err->message);
+		code = err->code;
+		ld_error_free(err);
+		return code;
+	}
+	ld_discover_print(stdout, qemus, n, o->json);
+	free(qemus);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = { .freeze = FREEZE_META };
@@ -753,6 +799,17 @@ int main(int argc, char **argv)
 	if (o.list_profiles) {
 		ld_profile_list(stdout);
 		return 0;
+	}
+	if (o.list)
+		return list_qemus(&o);
+	if (o.name) {
+		err = ld_discover_by_name(o.name, &o.pid);
+		if (err) {
+			fprintf(stderr, "qemu-livedump: %s\n", err->message);
+			code = err->code;
+			ld_error_free(err);
+			return code;
+		}
 	}
 	if (o.write_profile)
 		return write_profile(&o);

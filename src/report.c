@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "report.h"
 #include "textfile.h"
 
@@ -81,37 +82,6 @@ void ld_report_print_summary(const struct ld_report *r, FILE *f)
 		fprintf(f, "  layouts cached as %s\n", r->layout_cached);
 }
 
-/* Write s as a JSON string literal. */
-static void json_string(FILE *f, const char *s)
-{
-	if (!s) {
-		fputs("null", f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = *s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", f);
-		else if (c < 0x20 || c > 0x7e)	/* keep it ASCII, always valid */
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
-static void json_key(FILE *f, const char *key, bool *first)
-{
-	fputs(*first ? "\n  " : ",\n  ", f);
-	*first = false;
-	json_string(f, key);
-	fputs(": ", f);
-}
-
 static void json_threads(FILE *f, const struct ld_backtraces *bt)
 {
 	fputc('[', f);
@@ -120,7 +90,7 @@ static void json_threads(FILE *f, const struct ld_backtraces *bt)
 
 		fprintf(f, "%s\n    {\"tid\": %d, \"name\": ", i ? "," : "",
 			(int)t->tid);
-		json_string(f, t->name);
+		ld_json_string(f, t->name);
 		fputs(", \"frames\": [", f);
 		for (unsigned int j = 0; j < t->nframes; j++) {
 			const struct ld_frame *fr = &t->frames[j];
@@ -132,10 +102,10 @@ static void json_threads(FILE *f, const struct ld_backtraces *bt)
 			else
 				snprintf(text, sizeof(text), "0x%" PRIx64, fr->ip);
 			fputs(j ? ", " : "", f);
-			json_string(f, text);
+			ld_json_string(f, text);
 		}
 		fputs("], \"error\": ", f);
-		json_string(f, t->error[0] ? t->error : NULL);
+		ld_json_string(f, t->error[0] ? t->error : NULL);
 		fputc('}', f);
 	}
 	fputs(bt->count ? "\n  ]" : "]", f);
@@ -146,74 +116,74 @@ static void json_render(const struct ld_report *r, FILE *f)
 	bool first = true;
 
 	fputc('{', f);
-	json_key(f, "tool", &first);
-	json_string(f, PACKAGE_STRING);
-	json_key(f, "pid", &first);
+	ld_json_key(f, "tool", &first);
+	ld_json_string(f, PACKAGE_STRING);
+	ld_json_key(f, "pid", &first);
 	fprintf(f, "%d", (int)r->pid);
-	json_key(f, "arch", &first);
-	json_string(f, r->arch);
-	json_key(f, "arch_source", &first);
-	json_string(f, r->arch_source);
-	json_key(f, "output", &first);
-	json_string(f, r->output);
-	json_key(f, "freeze_mode", &first);
-	json_string(f, r->freeze_mode);
-	json_key(f, "freeze_us", &first);
+	ld_json_key(f, "arch", &first);
+	ld_json_string(f, r->arch);
+	ld_json_key(f, "arch_source", &first);
+	ld_json_string(f, r->arch_source);
+	ld_json_key(f, "output", &first);
+	ld_json_string(f, r->output);
+	ld_json_key(f, "freeze_mode", &first);
+	ld_json_string(f, r->freeze_mode);
+	ld_json_key(f, "freeze_us", &first);
 	fprintf(f, "%" PRIu64, r->freeze_us);
-	json_key(f, "threads_frozen", &first);
+	ld_json_key(f, "threads_frozen", &first);
 	fprintf(f, "%" PRIu64, r->threads);
-	json_key(f, "qemu_version", &first);
-	json_string(f, r->qemu_version);
-	json_key(f, "qemu_build_id", &first);
-	json_string(f, r->qemu_build_id);
-	json_key(f, "qemu_root", &first);
-	json_string(f, r->qemu_root);
-	json_key(f, "layout_source", &first);
-	json_string(f, r->layout_source);
-	json_key(f, "layout_cached", &first);
-	json_string(f, r->layout_cached);
-	json_key(f, "debuginfo_us", &first);
+	ld_json_key(f, "qemu_version", &first);
+	ld_json_string(f, r->qemu_version);
+	ld_json_key(f, "qemu_build_id", &first);
+	ld_json_string(f, r->qemu_build_id);
+	ld_json_key(f, "qemu_root", &first);
+	ld_json_string(f, r->qemu_root);
+	ld_json_key(f, "layout_source", &first);
+	ld_json_string(f, r->layout_source);
+	ld_json_key(f, "layout_cached", &first);
+	ld_json_string(f, r->layout_cached);
+	ld_json_key(f, "debuginfo_us", &first);
 	fprintf(f, "%" PRIu64, r->debuginfo_us);
-	json_key(f, "accel", &first);
-	json_string(f, r->accel);
-	json_key(f, "blocks", &first);
+	ld_json_key(f, "accel", &first);
+	ld_json_string(f, r->accel);
+	ld_json_key(f, "blocks", &first);
 	fprintf(f, "%" PRIu64, r->blocks);
-	json_key(f, "bytes_total", &first);
+	ld_json_key(f, "bytes_total", &first);
 	fprintf(f, "%" PRIu64, r->bytes_total);
-	json_key(f, "bytes_copied", &first);
+	ld_json_key(f, "bytes_copied", &first);
 	fprintf(f, "%" PRIu64, r->bytes_total);
-	json_key(f, "bytes_written", &first);
+	ld_json_key(f, "bytes_written", &first);
 	fprintf(f, "%" PRIu64, r->bytes_written);
-	json_key(f, "bytes_hole", &first);
+	ld_json_key(f, "bytes_hole", &first);
 	fprintf(f, "%" PRIu64, r->bytes_hole);
-	json_key(f, "skipped_ram_device", &first);
+	ld_json_key(f, "skipped_ram_device", &first);
 	fprintf(f, "%" PRIu64, r->skipped_ram_device);
-	json_key(f, "skipped_nonvolatile", &first);
+	ld_json_key(f, "skipped_nonvolatile", &first);
 	fprintf(f, "%" PRIu64, r->skipped_nonvolatile);
-	json_key(f, "vcpus", &first);
+	ld_json_key(f, "vcpus", &first);
 	fprintf(f, "%" PRIu64, r->vcpus);
-	json_key(f, "vmcoreinfo", &first);
-	json_string(f, r->vmcoreinfo ? r->vmcoreinfo_source : NULL);
-	json_key(f, "duration_s", &first);
+	ld_json_key(f, "vmcoreinfo", &first);
+	ld_json_string(f, r->vmcoreinfo ? r->vmcoreinfo_source : NULL);
+	ld_json_key(f, "duration_s", &first);
 	fprintf(f, "%.6f", r->duration_s);
-	json_key(f, "copy_s", &first);
+	ld_json_key(f, "copy_s", &first);
 	fprintf(f, "%.6f", r->copy_s);
-	json_key(f, "throughput_mib_s", &first);
+	ld_json_key(f, "throughput_mib_s", &first);
 	fprintf(f, "%.1f", r->copy_s > 0 ? mib(r->bytes_total) / r->copy_s : 0.0);
-	json_key(f, "warnings", &first);
+	ld_json_key(f, "warnings", &first);
 	fputc('[', f);
 	for (unsigned int i = 0; i < r->nwarnings; i++) {
 		if (i)
 			fputs(", ", f);
-		json_string(f, r->warnings[i]);
+		ld_json_string(f, r->warnings[i]);
 	}
 	fputc(']', f);
-	json_key(f, "threads", &first);
+	ld_json_key(f, "threads", &first);
 	json_threads(f, &r->backtraces);
-	json_key(f, "exit_code", &first);
+	ld_json_key(f, "exit_code", &first);
 	fprintf(f, "%d", r->exit_code);
-	json_key(f, "error", &first);
-	json_string(f, r->error);
+	ld_json_key(f, "error", &first);
+	ld_json_string(f, r->error);
 	fputs("\n}\n", f);
 }
 

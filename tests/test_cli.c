@@ -577,3 +577,78 @@ Test(cli, arch_from_qemus_target_and_first_vcpu)
 	free(src);
 	tmpdir_remove(dir);
 }
+
+/*
+ * --list finds QEMU processes by their binary's name and says what each
+ * is from its command line and binary; -n selects one by its -name, and
+ * no match or several are clear errors listing the candidates.
+ */
+Test(cli, list_and_select_by_name)
+{
+	struct tool_run r;
+	struct qld_fixture fa, fb;
+	char *dir = tmpdir_make(), bin[4096], cmd[8192], out[4096];
+	char listing[4096], buf[32768];
+	char *src = qld_test_path("tests/fake-qemu-b");
+	static const char *const args_a[] = {
+		"-name", "guest=qld-test-vm,debug-threads=on", "-m",
+		"size=2G,slots=2,maxmem=8G", "-machine", "pc-q35-10.0,accel=kvm",
+		NULL };
+	static const char *const args_b[] = { "-name", "qld-test-other", NULL };
+	int fd;
+
+	snprintf(bin, sizeof(bin), "%s/qemu-system-x86_64", dir);
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", src, bin);
+	cr_assert_eq(system(cmd), 0);
+	snprintf(out, sizeof(out), "%s/vmcore", dir);
+	snprintf(listing, sizeof(listing), "%s/list", dir);
+	cr_assert_eq(qld_fixture_start(&fa, bin, args_a), 0);
+	cr_assert_eq(qld_fixture_start(&fb, bin, args_b), 0);
+
+	const char *const json[] = { "", "--list", "--json", NULL };
+	fd = open(listing, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	cr_assert(fd >= 0);
+	cr_assert(tool_run(&r, json, NULL, fd, 30));
+	close(fd);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	slurp(listing, buf, sizeof(buf));
+	cr_expect(strstr(buf, "\"name\": \"qld-test-vm\""), "%s", buf);
+	cr_expect(strstr(buf, "\"ram_bytes\": 2147483648"), "%s", buf);
+	cr_expect(strstr(buf, "\"machine\": \"pc-q35-10.0\""), "%s", buf);
+	cr_expect(strstr(buf, "\"accel\": \"kvm\""), "%s", buf);
+	cr_expect(strstr(buf, "\"qemu_version\": \"1.2.1 (fake)\""), "%s", buf);
+	cr_expect(strstr(buf, "\"layouts\": \"dwarf\""), "%s", buf);
+	cr_expect(strstr(buf, "\"name\": \"qld-test-other\""), "%s", buf);
+	cr_expect(strstr(buf, "\"tracer_pid\": 0"), "%s", buf);
+
+	const char *const by_name[] = { "", "-n", "qld-test-vm", "-o", out,
+					"--report", listing, NULL };
+	run(&r, by_name);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	slurp(listing, buf, sizeof(buf));
+	snprintf(cmd, sizeof(cmd), "\"pid\": %d,", (int)fa.pid);
+	cr_expect(strstr(buf, cmd), "dumped the wrong VM: %s", buf);
+
+	const char *const none[] = { "", "-n", "qld-no-such-vm", "-o", out, NULL };
+	run(&r, none);
+	expect(&r, 3, "no QEMU process is named 'qld-no-such-vm'");
+	cr_expect(strstr(r.err, "(qld-test-other)"), "%s", r.err);
+
+	const char *const both[] = { "", "-n", "x", "-p", "1", "-o", out, NULL };
+	run(&r, both);
+	expect(&r, 2, "-p and -n name the VM twice");
+
+	/* Two VMs of one name: neither is guessed. */
+	struct qld_fixture fc;
+	cr_assert_eq(qld_fixture_start(&fc, bin, args_a), 0);
+	unlink(out);
+	run(&r, by_name);
+	expect(&r, 3, "more than one QEMU process is named 'qld-test-vm'");
+	cr_expect_eq(access(out, F_OK), -1);
+	qld_fixture_stop(&fc);
+	cr_expect(all_threads_running(fa.pid) && all_threads_running(fb.pid));
+	qld_fixture_stop(&fa);
+	qld_fixture_stop(&fb);
+	free(src);
+	tmpdir_remove(dir);
+}
