@@ -59,6 +59,9 @@ struct ld_copy_opts {
 	 */
 	void (*inspect)(void *ctx, uint64_t gpa, const void *data, size_t len);
 	void *inspect_ctx;
+	/* After each batch: bytes done of the total (calling thread). */
+	void (*progress)(void *ctx, uint64_t done, uint64_t total);
+	void *progress_ctx;
 	unsigned int flags;	/* LD_COPY_NO_*, 0 normally */
 };
 

@@ -799,6 +799,9 @@ struct ld_error *ld_copy_blocks(pid_t pid, const struct ld_memmap *map,
 			}
 			pos += n;
 			st->bytes_total += n;
+			if (opts && opts->progress)
+				opts->progress(opts->progress_ctx,
+					       st->bytes_total, map->total_bytes);
 		}
 	}
 	if (threaded) {

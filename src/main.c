@@ -35,6 +35,7 @@
 #include "output.h"
 #include "proc.h"
 #include "profile.h"
+#include "progress.h"
 #include "report.h"
 #include "vmcoreinfo.h"
 
@@ -118,7 +119,8 @@ static void usage(FILE *f)
 "      --report FILE      write a JSON report of the run\n"
 "      --backtraces       add backtraces of QEMU's threads to the report\n"
 "                         (taken while frozen: lengthens the freeze)\n"
-"  -q, --quiet            no summary on stderr\n"
+"  -q, --quiet            no summary and no progress line on stderr (the\n"
+"                         progress line is drawn only on a terminal)\n"
 "  -h, --help             this help\n"
 "  -V, --version          the version\n"
 "\n"
@@ -464,6 +466,7 @@ static struct ld_error *write_vmcore(const struct options *o,
 				     struct ld_report *rep)
 {
 	struct ld_copy_opts copts = { .sparse = true, .stop = &stop_requested };
+	struct ld_progress progress;
 	struct ld_copy_stats stats = { 0 };
 	struct ld_vmcoreinfo_scan *scan = NULL;
 	struct ld_elf *elf = NULL;
@@ -509,8 +512,13 @@ static struct ld_error *write_vmcore(const struct options *o,
 		err = ld_error_context(err, "writing the ELF headers to %s", o->output);
 		goto out;
 	}
+	/* A line on a terminal only: logs and pipes stay clean. */
+	ld_progress_init(&progress, STDERR_FILENO, !o->quiet);
+	copts.progress = ld_progress_update;
+	copts.progress_ctx = &progress;
 	err = ld_copy_blocks(proc->pid, &snap->map, offsets, out->fd,
 			     out->seekable, &copts, &stats);
+	ld_progress_clear(&progress);
 	rep->bytes_total = stats.bytes_total;
 	rep->bytes_written = stats.bytes_written + head_len;
 	rep->bytes_hole = stats.bytes_hole;

@@ -652,3 +652,51 @@ Test(cli, list_and_select_by_name)
 	free(src);
 	tmpdir_remove(dir);
 }
+
+/*
+ * On a terminal (script(1) gives the tool one), a progress line is drawn
+ * and erased before the summary; on a pipe, or with -q, there is none.
+ */
+Test(cli, progress_line_on_a_terminal_only)
+{
+	struct tool_run r;
+	struct qld_fixture fx;
+	char *dir = tmpdir_make(), pid[16], out[4096], ts[4096], cmd[16384];
+	char buf[16384];
+	char *tool = qld_test_path("src/qemu-livedump");
+
+	snprintf(out, sizeof(out), "%s/vmcore", dir);
+	snprintf(ts, sizeof(ts), "%s/typescript", dir);
+	cr_assert_eq(qld_fixture_start(&fx, "tests/fake-qemu-a", NULL), 0);
+	snprintf(pid, sizeof(pid), "%d", (int)fx.pid);
+	snprintf(cmd, sizeof(cmd),
+		 "QEMU_LIVEDUMP_PROFILE_CACHE= script -qec '%s -p %s -a X86_64 -o %s' %s >/dev/null 2>&1",
+		 tool, pid, out, ts);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	slurp(ts, buf, sizeof(buf));
+	cr_expect(strstr(buf, "\r\033[Kqemu-livedump: "), "no progress line: %s", buf);
+	cr_expect(strstr(buf, " MiB ("), "%s", buf);
+	cr_expect(strstr(buf, "MiB/s, "), "%s", buf);
+	/* Erased, then the summary starts on a clean line. */
+	cr_expect(strstr(buf, "\r\033[Kqemu-livedump: pid "), "%s", buf);
+
+	/* -q on a terminal: nothing at all. */
+	unlink(out);
+	snprintf(cmd, sizeof(cmd),
+		 "QEMU_LIVEDUMP_PROFILE_CACHE= script -qec '%s -q -p %s -a X86_64 -o %s' %s >/dev/null 2>&1",
+		 tool, pid, out, ts);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	slurp(ts, buf, sizeof(buf));
+	cr_expect(!strstr(buf, "MiB/s, "), "progress despite -q: %s", buf);
+
+	/* A pipe: no escape sequences in the log. */
+	unlink(out);
+	const char *const dump[] = { "", "-p", pid, "-a", "X86_64", "-o", out, NULL };
+	run(&r, dump);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect(!strstr(r.err, "\033[K") && !strstr(r.err, "\r"),
+		  "terminal control on a pipe: %s", r.err);
+	qld_fixture_stop(&fx);
+	free(tool);
+	tmpdir_remove(dir);
+}
