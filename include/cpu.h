@@ -117,6 +117,9 @@ struct ld_error *ld_cpus_read(const struct ld_layout *layout,
 struct ld_error *ld_cpus_check_strict(const struct ld_cpus *cpus,
 				      const struct ld_arch *arch);
 
+/* The same vCPUs (addresses, indexes) in the same order: --freeze=none. */
+bool ld_cpus_same_list(const struct ld_cpus *a, const struct ld_cpus *b);
+
 /* What QEMU's dump decides its ELF header by, from the first vCPU. */
 void ld_cpus_arch_facts(const struct ld_cpus *cpus,
 			struct ld_arch_facts *facts);

@@ -47,6 +47,7 @@ struct ld_memmap {
 	struct ld_skipped skipped[LD_MAX_SKIPPED];
 	unsigned int nskipped;			/* may exceed LD_MAX_SKIPPED */
 	unsigned int discard_managed;		/* virtio-mem regions replayed */
+	uint64_t view;				/* the FlatView read */
 };
 
 /* Bounds on what a sane QEMU has; beyond them the target is corrupt. */
@@ -64,6 +65,9 @@ struct ld_error *ld_memmap_read(const struct ld_layout *layout,
 /* Host address of guest-physical [gpa, gpa+len) if one block holds it all. */
 bool ld_memmap_gpa_to_host(const struct ld_memmap *map, uint64_t gpa,
 			   uint64_t len, uint64_t *host);
+
+/* Same blocks (gpa, size, host, name) and the same left out: --freeze=none. */
+bool ld_memmap_equal(const struct ld_memmap *a, const struct ld_memmap *b);
 
 void ld_memmap_free(struct ld_memmap *map);
 

@@ -1001,6 +1001,17 @@ fail:
 	return err;
 }
 
+bool ld_cpus_same_list(const struct ld_cpus *a, const struct ld_cpus *b)
+{
+	if (a->count != b->count || a->regs != b->regs)
+		return false;
+	for (size_t i = 0; i < a->count; i++)
+		if (a->vcpus[i].addr != b->vcpus[i].addr ||
+		    a->vcpus[i].cpu_index != b->vcpus[i].cpu_index)
+			return false;
+	return true;
+}
+
 void ld_cpus_arch_facts(const struct ld_cpus *cpus,
 			struct ld_arch_facts *facts)
 {

@@ -39,7 +39,19 @@
 #include "report.h"
 #include "vmcoreinfo.h"
 
-enum freeze_mode { FREEZE_META, FREEZE_FULL };
+enum freeze_mode { FREEZE_META, FREEZE_FULL, FREEZE_NONE };
+
+static const char *const freeze_names[] = {
+	[FREEZE_META] = "meta", [FREEZE_FULL] = "full", [FREEZE_NONE] = "none",
+};
+
+/*
+ * --freeze=none: how often to read the map before giving up on it, and
+ * how far apart two reads must be to count as agreeing: long enough for a
+ * map change in progress (or a descheduled QEMU thread) to show.
+ */
+#define SETTLE_TRIES 16
+#define SETTLE_GAP_NS (5 * 1000 * 1000)
 
 struct options {
 	pid_t pid;
@@ -113,7 +125,9 @@ static void usage(FILE *f)
 "  -o, --output FILE      the vmcore to write (- for standard output)\n"
 "      --force            overwrite OUTPUT if it exists\n"
 "      --freeze=MODE      meta (default): stop QEMU only to read its memory map;\n"
-"                         full: keep it stopped for the whole copy (consistent)\n"
+"                         full: keep it stopped for the whole copy (consistent);\n"
+"                         none: stop nothing, read the map until two reads agree\n"
+"                         (vCPU registers: QEMU's copy, as it changes)\n"
 "      --debuginfo FILE   separate debug info for QEMU's binary\n"
 "      --profile FILE     struct layouts from this profile (QEMU without DWARF)\n"
 "      --report FILE      write a JSON report of the run\n"
@@ -220,9 +234,11 @@ static struct ld_error *parse_options(int argc, char **argv,
 				o->freeze = FREEZE_META;
 			else if (!strcmp(optarg, "full"))
 				o->freeze = FREEZE_FULL;
+			else if (!strcmp(optarg, "none"))
+				o->freeze = FREEZE_NONE;
 			else
 				return ld_error(LD_EXIT_USAGE,
-						"--freeze takes meta or full, not '%s'",
+						"--freeze takes meta, full or none, not '%s'",
 						optarg);
 			break;
 		case OPT_DEBUGINFO:
@@ -293,6 +309,9 @@ static struct ld_error *parse_options(int argc, char **argv,
 	}
 	if (o->binary || o->nfor_binary)
 		return ld_error(LD_EXIT_USAGE, "--binary and --for-binary go with --write-profile");
+	if (o->backtraces && o->freeze == FREEZE_NONE)
+		return ld_error(LD_EXIT_USAGE,
+				"--backtraces needs QEMU's threads stopped: not with --freeze=none");
 	if (o->pid && o->name)
 		return ld_error(LD_EXIT_USAGE, "-p and -n name the VM twice: give one");
 	if (!o->pid && !o->name)
@@ -675,6 +694,75 @@ static struct ld_error *check_full_freeze_is_safe(pid_t pid)
 	return NULL;
 }
 
+static bool same_snapshot(const struct snapshot *a, const struct snapshot *b)
+{
+	return ld_memmap_equal(&a->map, &b->map) &&
+	       ld_cpus_same_list(&a->cpus, &b->cpus) &&
+	       a->vmcoreinfo.present == b->vmcoreinfo.present &&
+	       a->vmcoreinfo.descsz == b->vmcoreinfo.descsz;
+}
+
+/*
+ * --freeze=none: nothing is stopped, so QEMU may change its map while it
+ * is read (a pointer freed under us gives an error, a half-updated view
+ * a different result).  Accept the map only when two reads in a row agree.
+ */
+static struct ld_error *read_snapshot_settled(const struct options *o,
+					      struct ld_proc *proc,
+					      const struct ld_layout *layout,
+					      struct snapshot *snap,
+					      unsigned int *tries)
+{
+	struct snapshot prev = { 0 }, cur;
+	struct ld_error *err = NULL, *last = NULL;
+	bool have_prev = false;
+
+	for (*tries = 1; *tries <= SETTLE_TRIES; (*tries)++) {
+		struct timespec gap = { 0, SETTLE_GAP_NS };
+
+		if (*tries > 1)
+			nanosleep(&gap, NULL);
+		memset(&cur, 0, sizeof(cur));
+		err = read_snapshot(o, proc, layout, &cur);
+		if (err && err->code == LD_EXIT_INTERRUPTED)
+			break;
+		if (err) {
+			ld_error_free(last);
+			last = err;
+			err = NULL;
+			snapshot_free(&cur);
+			if (have_prev)
+				snapshot_free(&prev);
+			have_prev = false;
+			continue;
+		}
+		if (have_prev && same_snapshot(&prev, &cur)) {
+			snapshot_free(&prev);
+			*snap = cur;
+			ld_error_free(last);
+			return NULL;
+		}
+		if (have_prev)
+			snapshot_free(&prev);
+		prev = cur;
+		have_prev = true;
+	}
+	if (have_prev)
+		snapshot_free(&prev);
+	if (err)
+		return err;
+	if (last)
+		err = ld_error(LD_EXIT_MODEL,
+			       "QEMU's memory map did not settle: no two reads in a row agreed in %d tries (last: %s); use --freeze=meta",
+			       SETTLE_TRIES, last->message);
+	else
+		err = ld_error(LD_EXIT_MODEL,
+			       "QEMU's memory map did not settle: no two reads in a row agreed in %d tries; use --freeze=meta",
+			       SETTLE_TRIES);
+	ld_error_free(last);
+	return err;
+}
+
 static struct ld_error *run(const struct options *opts,
 			    struct ld_report *rep, struct ld_output *out)
 {
@@ -710,13 +798,22 @@ static struct ld_error *run(const struct options *opts,
 	if (err)
 		goto out;
 
-	err = ld_proc_freeze(&proc);
-	if (!err)
-		err = read_snapshot(o, &proc, &layout, &snap);
-	if (!err && o->backtraces)
-		err = ld_backtrace_threads(&proc, &rep->backtraces);
-	rep->threads = proc.ntids;
-	if (err || o->freeze == FREEZE_META)
+	if (o->freeze == FREEZE_NONE) {
+		unsigned int tries = 0;
+
+		err = read_snapshot_settled(o, &proc, &layout, &snap, &tries);
+		if (!err && snap.cpus.regs != LD_REGS_NONE)
+			ld_report_warn(rep, "--freeze=none: vCPU registers are QEMU's copy read while the vCPUs ran (%u reads of the map)",
+				       tries);
+	} else {
+		err = ld_proc_freeze(&proc);
+		if (!err)
+			err = read_snapshot(o, &proc, &layout, &snap);
+		if (!err && o->backtraces)
+			err = ld_backtrace_threads(&proc, &rep->backtraces);
+		rep->threads = proc.ntids;
+	}
+	if (err || o->freeze != FREEZE_FULL)
 		ld_proc_thaw(&proc);
 	if (!err && other_build) {
 		err = ld_cpus_check_strict(&snap.cpus, o->arch);
@@ -827,7 +924,7 @@ int main(int argc, char **argv)
 	rep.arch = o.arch ? o.arch->name : NULL;
 	rep.output = o.output;
 	rep.report_path = o.report;
-	rep.freeze_mode = o.freeze == FREEZE_FULL ? "full" : "meta";
+	rep.freeze_mode = freeze_names[o.freeze];
 	rep.accel = "unknown";
 
 	err = run(&o, &rep, &out);

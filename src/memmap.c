@@ -568,6 +568,7 @@ struct ld_error *ld_memmap_read(const struct ld_layout *layout,
 		goto out;
 	}
 	err = check_address_space(&w, as_addr, &view);
+	out->view = view;
 	if (!err)
 		err = walk_ranges(&w, view);
 	if (err)
@@ -596,6 +597,28 @@ bool ld_memmap_gpa_to_host(const struct ld_memmap *map, uint64_t gpa,
 		}
 	}
 	return false;
+}
+
+bool ld_memmap_equal(const struct ld_memmap *a, const struct ld_memmap *b)
+{
+	if (a->view != b->view || a->count != b->count ||
+	    a->nskipped != b->nskipped ||
+	    a->skipped_ram_device != b->skipped_ram_device ||
+	    a->skipped_nonvolatile != b->skipped_nonvolatile ||
+	    a->discard_managed != b->discard_managed)
+		return false;
+	for (size_t i = 0; i < a->count; i++) {
+		const struct ld_block *x = &a->blocks[i], *y = &b->blocks[i];
+
+		if (x->gpa != y->gpa || x->size != y->size ||
+		    x->host != y->host || strcmp(x->name, y->name))
+			return false;
+	}
+	for (unsigned int i = 0; i < a->nskipped && i < LD_MAX_SKIPPED; i++)
+		if (a->skipped[i].gpa != b->skipped[i].gpa ||
+		    a->skipped[i].size != b->skipped[i].size)
+			return false;
+	return true;
 }
 
 void ld_memmap_free(struct ld_memmap *map)

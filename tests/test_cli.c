@@ -71,7 +71,7 @@ Test(cli, usage_errors)
 	run(&r, bad_pid);
 	expect(&r, 2, "invalid pid '12ab'");
 	run(&r, bad_freeze);
-	expect(&r, 2, "--freeze takes meta or full");
+	expect(&r, 2, "--freeze takes meta, full or none");
 	run(&r, unknown);
 	expect(&r, 2, "unknown option '--frobnicate'");
 }

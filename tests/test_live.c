@@ -497,3 +497,57 @@ Test(live, userfaultfd_memory_refuses_a_full_freeze)
 	check_vmcore(out, false, FAKE_DEFAULT_VCPUS);
 	finish();
 }
+
+/*
+ * --freeze=none: no thread is ever stopped (the tool never attaches), the
+ * map is read until two reads agree, and the vmcore is what a frozen read
+ * gives: every block and byte, the vCPU notes with a warning.
+ */
+Test(live, freeze_none_stops_nothing)
+{
+	static const char *const extra[] = { "--freeze=none", "--report",
+					     NULL, NULL };
+	const char *args[4];
+	char report[4096], buf[16384];
+	struct tool_run r;
+	FILE *f;
+	size_t n;
+
+	start("tests/fake-qemu-b", NULL);
+	snprintf(report, sizeof(report), "%s/r.json", dir);
+	memcpy(args, extra, sizeof(args));
+	args[2] = report;
+	dump(&r, args);
+	cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+	cr_expect(strstr(r.err, "vCPU registers are QEMU's copy read while the vCPUs ran"),
+		  "%s", r.err);
+	check_vmcore(out, false, FAKE_DEFAULT_VCPUS);
+	f = fopen(report, "r");
+	cr_assert_not_null(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	cr_expect(strstr(buf, "\"freeze_mode\": \"none\""), "%s", buf);
+	cr_expect(strstr(buf, "\"freeze_us\": 0,"), "%s", buf);
+	cr_expect(strstr(buf, "\"threads_frozen\": 0,"), "%s", buf);
+	finish();
+}
+
+/* A map that keeps changing is refused after a bounded number of reads. */
+Test(live, freeze_none_refuses_a_map_that_never_settles)
+{
+	static const char *const args[] = { "--churn-map", NULL };
+	static const char *const extra[] = { "--freeze=none", NULL };
+	struct tool_run r;
+
+	start("tests/fake-qemu-a", args);
+	dump(&r, extra);
+	cr_expect_eq(r.status, 6, "exit %d: %s", r.status, r.err);
+	cr_expect(strstr(r.err, "did not settle"), "%s", r.err);
+	cr_expect(strstr(r.err, "--freeze=meta"), "%s", r.err);
+	cr_expect_eq(access(out, F_OK), -1);
+	/* With the map read frozen, the same QEMU dumps fine. */
+	dump(&r, NULL);
+	cr_expect_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+	finish();
+}

@@ -394,6 +394,12 @@ def stamps_live(ctx, arch, machine, mem, kind, freeze="meta", extra=()):
                                               (hb0, hb1))
             consistent = churn_consistent(core, desc)
             nloads = len(core.loads)
+        if freeze == "none":
+            r = run.report or {}
+            c.expect(freeze_us == 0 and r.get("threads_frozen") == 0,
+                     "--freeze=none stopped something: freeze_us %r, "
+                     "threads_frozen %r" % (freeze_us,
+                                            r.get("threads_frozen")))
         if freeze == "full":
             # Everything was stopped for the whole copy: one instant.
             c.expect(consistent, "churn region torn under --freeze=full")
@@ -739,6 +745,40 @@ def stamps_stock_aarch64_virt_256M(ctx):
 @test
 def freeze_full_stock_x86_64_pc_256M(ctx):
     stamps_live(ctx, "x86_64", "pc", "256M", "stock", freeze="full")
+
+
+@test
+def freeze_none_stock_x86_64_pc_256M(ctx):
+    # The guest runs (and churns its memory) throughout: nothing stopped.
+    stamps_live(ctx, "x86_64", "pc", "256M", "stock", freeze="none")
+
+
+@test
+def freeze_none_equals_meta_on_paused_aarch64(ctx):
+    """On a paused VM --freeze=none gives what --freeze=meta gives: the
+    same PT_LOADs, bytes and CPU notes (nothing moves while paused)."""
+    c = Checks()
+    install = ctx.install("aarch64", "stock")
+    token = qh.new_token()
+    meta, none = ctx.path("meta.vmcore"), ctx.path("none.vmcore")
+    with qh.start_payload_vm("aarch64", "virt", "256M", token, ctx.payloads,
+                             AARCH64_NUMA + ["-smp", "2"], accel="tcg",
+                             install=install) as vm:
+        qh.wait_until_stamped(vm, 120)
+        vm.pause()
+        for path, mode in ((meta, "meta"), (none, "none")):
+            run = dump(ctx, vm, path, "--freeze=" + mode)
+            if run.rc != 0:
+                raise Fail("--freeze=%s failed: %s" % (mode, run.why()))
+        loads = compare_with_oracle(c, none, meta)
+        c.expect(loads and len(loads) == 2, "PT_LOADs %r" % loads)
+        with qh.Vmcore(none) as core:
+            check_core_stamps(c, core, "aarch64", token)
+        for p in (meta, none):
+            os.unlink(p)
+        vm.resume()
+        check_vm_running(c, vm, "after cont")
+    c.done()
 
 
 @test
