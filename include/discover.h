@@ -42,6 +42,13 @@ struct ld_error *ld_discover_by_name(const char *name, pid_t *pid);
 void ld_discover_print(FILE *f, const struct ld_qemu_proc *qemus,
 		       size_t count, bool json);
 
+/*
+ * What /proc says of one process: its binary and, from its command line,
+ * name, RAM, machine and accelerator (q->pid set by the caller).  The
+ * layouts and build-id are left empty: cheap, for the incident record.
+ */
+void ld_discover_cmdline(struct ld_qemu_proc *q);
+
 /* Parse QEMU's -m argument ("4G", "4096", "size=4G,maxmem=8G"): bytes. */
 uint64_t ld_parse_qemu_mem(const char *arg);
 

@@ -26,6 +26,7 @@ struct ld_block {
 	uint64_t size;		/* bytes */
 	uint64_t host;		/* host virtual address in the target */
 	char name[LD_BLOCK_NAME_MAX];	/* MemoryRegion name, for messages */
+	char ramblock[LD_BLOCK_NAME_MAX];	/* its RAMBlock's idstr */
 };
 
 /* RAM left out that a reader might have expected: say what and why. */

@@ -13,6 +13,7 @@
 
 #include "backtrace.h"
 #include "error.h"
+#include "memmap.h"
 
 #define LD_REPORT_MAX_WARNINGS 32
 
@@ -28,6 +29,14 @@ struct ld_report {
 	char *qemu_version;		/* from QEMU's binary */
 	char *qemu_build_id;
 	char *qemu_root;		/* QEMU's root when not ours */
+	char *qemu_binary;		/* /proc/PID/exe */
+	char *vm_name;			/* -name, or NULL */
+	char *machine;			/* -machine type, or NULL */
+	unsigned int elf_class;		/* 32 or 64, 0 before the headers */
+	unsigned int elf_machine;	/* e_machine */
+	const char *cpu_notes_source;	/* where the registers came from */
+	struct ld_block *mem_blocks;	/* every block, copied (owned) */
+	size_t nmem_blocks;
 	const char *accel;		/* "kvm", "tcg" or "unknown" */
 	uint64_t threads;		/* QEMU threads frozen */
 	uint64_t freeze_us;		/* how long the VM was stopped */
@@ -62,6 +71,13 @@ void ld_report_free(struct ld_report *r);
 
 /* Human summary, a few lines. */
 void ld_report_print_summary(const struct ld_report *r, FILE *f);
+
+/*
+ * --backtraces, as text for people: one block per QEMU thread (tid, name,
+ * frames), written 0600 and atomically to path.
+ */
+struct ld_error *ld_report_write_threads(const struct ld_report *r,
+					 const char *path);
 
 /* JSON document, written atomically to path. */
 struct ld_error *ld_report_write_json(const struct ld_report *r,

@@ -173,22 +173,30 @@ static bool is_qemu(pid_t pid, char *binary, size_t len)
 	return !strncmp(base, "qemu-system-", 12) || !strncmp(base, "qemu-kvm", 8);
 }
 
-static void describe(struct ld_qemu_proc *q)
+void ld_discover_cmdline(struct ld_qemu_proc *q)
 {
-	char exe[64];
 	size_t len;
 	char *cmd = read_proc_file(q->pid, "cmdline", &len);
-	struct ld_error *err;
 
+	if (!q->binary[0])
+		is_qemu(q->pid, q->binary, sizeof(q->binary));
 	if (cmd)
 		parse_cmdline(q, cmd, len);
 	free(cmd);
 	q->tracer = tracer_of(q->pid);
+	ld_make_printable(q->binary);
+}
+
+static void describe(struct ld_qemu_proc *q)
+{
+	char exe[64];
+	struct ld_error *err;
+
+	ld_discover_cmdline(q);
 	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)q->pid);
 	err = ld_binary_identify(exe, q->binary, &q->id);
 	ld_error_free(err);
 	ld_layout_source_guess(q->pid, &q->id, q->layouts, sizeof(q->layouts));
-	ld_make_printable(q->binary);
 }
 
 static int by_pid(const void *a, const void *b)

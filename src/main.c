@@ -10,6 +10,7 @@
  *
  * Every failure comes back here as an ld_error and is printed once.
  */
+#include <elf.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -517,6 +518,8 @@ static struct ld_error *write_vmcore(const struct options *o,
 		err = build_elf(o, snap, reserve, class64, &elf);
 	if (err)
 		goto out;
+	rep->elf_class = ld_elf_class(elf) == ELFCLASS64 ? 64 : 32;
+	rep->elf_machine = o->arch->e_machine;
 	offsets = calloc(snap->map.count ? snap->map.count : 1, sizeof(*offsets));
 	if (!offsets) {
 		err = &ld_error_nomem;
@@ -694,6 +697,60 @@ static struct ld_error *check_full_freeze_is_safe(pid_t pid)
 	return NULL;
 }
 
+/* --backtraces beside a vmcore file: OUT.threads.txt, for people. */
+static struct ld_error *write_threads_file(const struct options *o,
+					   const struct ld_report *rep)
+{
+	char *path = NULL;
+	struct ld_error *err;
+
+	if (asprintf(&path, "%s.threads.txt", o->output) < 0)
+		return &ld_error_nomem;
+	err = ld_report_write_threads(rep, path);
+	free(path);
+	return err;
+}
+
+/* Where the vCPU registers of the notes came from, for the report. */
+static const char *cpu_notes_source(const struct options *o,
+				    const struct ld_cpus *cpus,
+				    const char *accel)
+{
+	if (!cpus->count)
+		return "none: no vCPU list";
+	if (cpus->regs == LD_REGS_NONE)
+		return "placeholders: registers not read";
+	if (o->freeze == FREEZE_NONE)
+		return "QEMU's copy, read while the vCPUs ran";
+	if (!strcmp(accel, "kvm"))
+		return "KVM: QEMU's last synchronised copy";
+	if (!strcmp(accel, "tcg"))
+		return "TCG: live, read with the vCPUs stopped";
+	return "QEMU's copy, read with the vCPUs stopped";
+}
+
+/* The blocks for the incident record (the snapshot goes first). */
+static void record_blocks(struct ld_report *rep, const struct ld_memmap *map)
+{
+	rep->mem_blocks = map->count ? calloc(map->count, sizeof(*rep->mem_blocks))
+				     : NULL;
+	if (!rep->mem_blocks)
+		return;
+	memcpy(rep->mem_blocks, map->blocks, map->count * sizeof(*map->blocks));
+	rep->nmem_blocks = map->count;
+}
+
+/* Name, machine and binary, from /proc: what the on-call engineer sees. */
+static void record_vm(struct ld_report *rep, pid_t pid)
+{
+	struct ld_qemu_proc q = { .pid = pid };
+
+	ld_discover_cmdline(&q);
+	ld_report_set(&rep->vm_name, q.name[0] ? q.name : NULL);
+	ld_report_set(&rep->machine, q.machine[0] ? q.machine : NULL);
+	ld_report_set(&rep->qemu_binary, q.binary[0] ? q.binary : NULL);
+}
+
 static bool same_snapshot(const struct snapshot *a, const struct snapshot *b)
 {
 	return ld_memmap_equal(&a->map, &b->map) &&
@@ -778,6 +835,7 @@ static struct ld_error *run(const struct options *opts,
 	err = ld_proc_open(&proc, o->pid);
 	if (err)
 		return err;
+	record_vm(rep, o->pid);
 
 	/* All the slow lookups happen while the VM still runs. */
 	t0 = ld_now_ns();
@@ -827,10 +885,12 @@ static struct ld_error *run(const struct options *opts,
 
 	choose_arch(&eff, target, &snap, rep, &class64);
 	rep->blocks = snap.map.count;
+	record_blocks(rep, &snap.map);
 	rep->vcpus = snap.cpus.count;
 	if (snap.cpus.warning)
 		ld_report_warn(rep, "%s", snap.cpus.warning);
 	rep->accel = ld_detect_accel(o->pid);
+	rep->cpu_notes_source = cpu_notes_source(o, &snap.cpus, rep->accel);
 	if (!strcmp(rep->accel, "kvm") && snap.cpus.regs != LD_REGS_NONE)
 		ld_report_warn(rep, "%s", "vCPU registers come from QEMU's last synchronised copy under KVM");
 	rep->skipped_ram_device = snap.map.skipped_ram_device;
@@ -855,6 +915,8 @@ static struct ld_error *run(const struct options *opts,
 		err = check_stop();
 	if (!err)
 		err = ld_output_commit(out);
+	if (!err && o->backtraces && strcmp(o->output, "-"))
+		err = write_threads_file(o, rep);
 out:
 	ld_proc_thaw(&proc);
 	rep->freeze_us = proc.freeze_ns / 1000;

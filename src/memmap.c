@@ -199,14 +199,16 @@ static struct ld_error *resolve_alias(struct walk *w, const struct region *mr,
 /* Host address of [offset, offset+len) inside the RAMBlock of region rb_mr. */
 static struct ld_error *ramblock_host(struct walk *w, const struct region *mr,
 				      uint64_t offset, uint64_t len,
-				      uint64_t *host, bool *private)
+				      uint64_t *host, bool *private,
+				      char *idstr, size_t idlen)
 {
 	const struct ld_layout *l = w->layout;
 	static const enum ld_field rb_fields[] = {
 		LF_RB_MR, LF_RB_HOST, LF_RB_USED_LENGTH, LF_RB_GUEST_MEMFD,
+		LF_RB_IDSTR,
 	};
 	uint64_t rb_mr, rb_host, used, end, memfd;
-	size_t span = fields_span(l, rb_fields, 4);
+	size_t span = fields_span(l, rb_fields, 5);
 	struct ld_error *err;
 
 	if (!mr->ram_block)
@@ -232,6 +234,16 @@ static struct ld_error *ramblock_host(struct walk *w, const struct region *mr,
 	if (err)
 		return ld_error_context(err, "reading RAMBlock at 0x%" PRIx64,
 					mr->ram_block);
+	/* Only a label for the report: copied bounded, made printable. */
+	idstr[0] = '\0';
+	if (l->size[LF_RB_IDSTR] && l->offset[LF_RB_IDSTR] < span) {
+		size_t n = l->size[LF_RB_IDSTR] < idlen ? l->size[LF_RB_IDSTR] :
+			   idlen - 1;
+
+		memcpy(idstr, w->buf + l->offset[LF_RB_IDSTR], n);
+		idstr[n] = '\0';
+		ld_make_printable(idstr);
+	}
 	if (rb_mr != mr->addr)
 		return ld_error(LD_EXIT_MODEL,
 				"RAMBlock at 0x%" PRIx64 " points back to MemoryRegion 0x%"
@@ -269,7 +281,8 @@ static void region_name(struct walk *w, const struct region *mr, char *out,
 }
 
 static struct ld_error *add_block(struct walk *w, uint64_t gpa, uint64_t size,
-				  uint64_t host, const struct region *mr)
+				  uint64_t host, const struct region *mr,
+				  const char *ramblock)
 {
 	struct ld_memmap *map = w->map;
 	struct ld_block *b;
@@ -299,6 +312,7 @@ static struct ld_error *add_block(struct walk *w, uint64_t gpa, uint64_t size,
 	b->size = size;
 	b->host = host;
 	region_name(w, mr, b->name, sizeof(b->name));
+	snprintf(b->ramblock, sizeof(b->ramblock), "%s", ramblock);
 	map->total_bytes += size;
 	w->prev_mr = mr->addr;
 	return NULL;
@@ -325,6 +339,7 @@ static struct ld_error *add_ram_range(struct walk *w, const struct region *mr,
 				      uint64_t gpa, uint64_t size, uint64_t off)
 {
 	const struct region *target = NULL;
+	char idstr[LD_BLOCK_NAME_MAX];
 	uint64_t host = 0;
 	bool device, private = false;
 	struct ld_error *err;
@@ -338,7 +353,8 @@ static struct ld_error *add_ram_range(struct walk *w, const struct region *mr,
 	}
 	if (size == 0)
 		return NULL;
-	err = ramblock_host(w, target, off, size, &host, &private);
+	err = ramblock_host(w, target, off, size, &host, &private, idstr,
+			    sizeof(idstr));
 	if (err)
 		return err;
 	if (private) {
@@ -346,7 +362,7 @@ static struct ld_error *add_ram_range(struct walk *w, const struct region *mr,
 			 "guest_memfd: private memory of a confidential VM, not readable by the host");
 		return NULL;
 	}
-	return add_block(w, gpa, size, host, mr);
+	return add_block(w, gpa, size, host, mr, idstr);
 }
 
 static struct ld_error *find_discard(struct walk *w, uint64_t rdm,

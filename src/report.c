@@ -44,6 +44,12 @@ void ld_report_free(struct ld_report *r)
 	ld_report_set(&r->qemu_version, NULL);
 	ld_report_set(&r->qemu_build_id, NULL);
 	ld_report_set(&r->qemu_root, NULL);
+	ld_report_set(&r->qemu_binary, NULL);
+	ld_report_set(&r->vm_name, NULL);
+	ld_report_set(&r->machine, NULL);
+	free(r->mem_blocks);
+	r->mem_blocks = NULL;
+	r->nmem_blocks = 0;
 	ld_report_set(&r->vmcoreinfo_source, NULL);
 	ld_backtraces_free(&r->backtraces);
 }
@@ -80,6 +86,24 @@ void ld_report_print_summary(const struct ld_report *r, FILE *f)
 		r->vmcoreinfo ? r->vmcoreinfo_source : "none");
 	if (r->layout_cached)
 		fprintf(f, "  layouts cached as %s\n", r->layout_cached);
+}
+
+/* Every block of guest RAM in the vmcore, in file order. */
+static void json_blocks(FILE *f, const struct ld_report *r)
+{
+	fputc('[', f);
+	for (size_t i = 0; i < r->nmem_blocks; i++) {
+		const struct ld_block *b = &r->mem_blocks[i];
+
+		fprintf(f, "%s\n    {\"gpa\": %" PRIu64 ", \"size\": %" PRIu64
+			", \"host\": %" PRIu64 ", \"region\": ", i ? "," : "",
+			b->gpa, b->size, b->host);
+		ld_json_string(f, b->name);
+		fputs(", \"ramblock\": ", f);
+		ld_json_string(f, b->ramblock[0] ? b->ramblock : NULL);
+		fputc('}', f);
+	}
+	fputs(r->nmem_blocks ? "\n  ]" : "]", f);
 }
 
 static void json_threads(FILE *f, const struct ld_backtraces *bt)
@@ -132,6 +156,14 @@ static void json_render(const struct ld_report *r, FILE *f)
 	fprintf(f, "%" PRIu64, r->freeze_us);
 	ld_json_key(f, "threads_frozen", &first);
 	fprintf(f, "%" PRIu64, r->threads);
+	ld_json_key(f, "result", &first);
+	ld_json_string(f, r->exit_code ? "failed" : "ok");
+	ld_json_key(f, "vm_name", &first);
+	ld_json_string(f, r->vm_name);
+	ld_json_key(f, "machine", &first);
+	ld_json_string(f, r->machine);
+	ld_json_key(f, "qemu_binary", &first);
+	ld_json_string(f, r->qemu_binary);
 	ld_json_key(f, "qemu_version", &first);
 	ld_json_string(f, r->qemu_version);
 	ld_json_key(f, "qemu_build_id", &first);
@@ -146,8 +178,16 @@ static void json_render(const struct ld_report *r, FILE *f)
 	fprintf(f, "%" PRIu64, r->debuginfo_us);
 	ld_json_key(f, "accel", &first);
 	ld_json_string(f, r->accel);
+	ld_json_key(f, "elf_class", &first);
+	fprintf(f, "%u", r->elf_class);
+	ld_json_key(f, "elf_machine", &first);
+	fprintf(f, "%u", r->elf_machine);
+	ld_json_key(f, "cpu_notes_source", &first);
+	ld_json_string(f, r->cpu_notes_source);
 	ld_json_key(f, "blocks", &first);
 	fprintf(f, "%" PRIu64, r->blocks);
+	ld_json_key(f, "memory_blocks", &first);
+	json_blocks(f, r);
 	ld_json_key(f, "bytes_total", &first);
 	fprintf(f, "%" PRIu64, r->bytes_total);
 	ld_json_key(f, "bytes_copied", &first);
@@ -197,4 +237,37 @@ struct ld_error *ld_report_write_json(const struct ld_report *r,
 {
 	/* The report names the guest and where its memory went: 0600 too. */
 	return ld_write_text_file(path, 0600, "report", render_json, r);
+}
+
+static void render_threads(FILE *f, const void *ctx)
+{
+	const struct ld_report *r = ctx;
+	const struct ld_backtraces *bt = &r->backtraces;
+
+	fprintf(f, "# QEMU pid %d: %zu threads, stacks taken while frozen by %s\n",
+		(int)r->pid, bt->count, PACKAGE_STRING);
+	for (size_t i = 0; i < bt->count; i++) {
+		const struct ld_thread_trace *t = &bt->threads[i];
+
+		fprintf(f, "\nThread %d \"%s\"\n", (int)t->tid, t->name);
+		for (unsigned int j = 0; j < t->nframes; j++) {
+			const struct ld_frame *fr = &t->frames[j];
+
+			if (fr->sym[0])
+				fprintf(f, "  #%-2u 0x%016" PRIx64 " %s+0x%" PRIx64 "\n",
+					j, fr->ip, fr->sym, fr->offset);
+			else
+				fprintf(f, "  #%-2u 0x%016" PRIx64 " ?\n", j, fr->ip);
+		}
+		if (t->error[0])
+			fprintf(f, "  (unwinding stopped: %s)\n", t->error);
+	}
+}
+
+struct ld_error *ld_report_write_threads(const struct ld_report *r,
+					 const char *path)
+{
+	/* Stacks can hold guest-related pointers: as private as the vmcore. */
+	return ld_write_text_file(path, 0600, "thread backtraces",
+				  render_threads, r);
 }

@@ -432,6 +432,22 @@ Test(live, backtraces_of_every_thread_in_the_report)
 	cr_expect(strstr(buf, " worker+0x"), "the workers' frames are named: %s", buf);
 	cr_expect(strstr(buf, " main+0x"), "%s", buf);
 	cr_expect(strstr(buf, "\"name\": \"fake-qemu-a\""), "%s", buf);
+
+	/* ... and as text beside the vmcore, private like it. */
+	char threads[4200];
+	struct stat st;
+
+	snprintf(threads, sizeof(threads), "%s.threads.txt", out);
+	cr_assert_eq(stat(threads, &st), 0, "no %s", threads);
+	cr_expect_eq(st.st_mode & 0777, 0600);
+	f = fopen(threads, "r");
+	cr_assert_not_null(f);
+	memset(buf, 0, 1 << 20);
+	cr_assert(fread(buf, 1, (1 << 20) - 1, f) > 0);
+	fclose(f);
+	cr_expect(strstr(buf, "\nThread "), "%s", buf);
+	cr_expect(strstr(buf, " worker+0x"), "%s", buf);
+	cr_expect(strstr(buf, "  #0  0x"), "%s", buf);
 	free(buf);
 	finish();
 }

@@ -250,11 +250,35 @@ def dump(ctx, vm, out, *extra):
                           "-o", out] + list(extra), out + ".json")
 
 
+SCHEMA = os.path.join(SRCDIR, "docs", "report.schema.json")
+VALIDATE = """
+import json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+jsonschema.Draft202012Validator.check_schema(schema)
+errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(
+    json.load(sys.stdin)), key=str)
+print("; ".join("%s: %s" % ("/".join(map(str, e.path)), e.message)
+                for e in errors[:5]))
+"""
+
+
+def check_report_schema(c, report):
+    """docs/report.schema.json, by Debian's python3-jsonschema."""
+    p = subprocess.run(["/usr/bin/python3", "-c", VALIDATE, SCHEMA],
+                       input=json.dumps(report).encode(),
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    c.expect(p.returncode == 0 and not p.stdout.strip(),
+             "report does not fit docs/report.schema.json: %s" %
+             (p.stdout.decode().strip() or p.stderr.decode()[-300:]))
+
+
 def check_report_ok(c, run, kind, core=None):
     """A successful run's JSON report."""
     if not c.expect(run.report is not None, run.report_error or "no report"):
         return
     r = run.report
+    check_report_schema(c, r)
+    c.expect(r.get("result") == "ok", "report result %r" % r.get("result"))
     c.expect(r.get("exit_code") == 0, "report exit_code %r" %
              r.get("exit_code"))
     c.expect(r.get("error") is None, "report error %r" % r.get("error"))
@@ -275,6 +299,14 @@ def check_report_ok(c, run, kind, core=None):
         c.expect(r.get("blocks") == len(core.loads),
                  "report blocks %r != %d PT_LOADs" % (r.get("blocks"),
                                                       len(core.loads)))
+        listed = [(b["gpa"], b["size"]) for b in r.get("memory_blocks", [])]
+        c.expect(listed == [(p.p_paddr, p.p_filesz) for p in core.loads],
+                 "report memory_blocks %r differ from the PT_LOADs" % listed)
+        c.expect((r.get("elf_class"), r.get("elf_machine")) ==
+                 (core.elfclass, core.e_machine),
+                 "report ELF %r/%r, the vmcore is %d/%d" % (
+                     r.get("elf_class"), r.get("elf_machine"),
+                     core.elfclass, core.e_machine))
         total = sum(p.p_filesz for p in core.loads)
         c.expect(r.get("bytes_total") == total,
                  "report bytes_total %r != PT_LOAD sum %d" %
@@ -701,6 +733,9 @@ def refusal(ctx, name, mutate, want_rc, want_msgs):
     c.expect(not os.listdir(outdir), "files left behind: %s" %
              os.listdir(outdir))
     if c.expect(run.report is not None, run.report_error or "no report"):
+        check_report_schema(c, run.report)
+        c.expect(run.report.get("result") == "failed",
+                 "report result %r" % run.report.get("result"))
         c.expect(run.report.get("exit_code") == want_rc,
                  "report exit_code %r" % run.report.get("exit_code"))
         err = run.report.get("error") or ""
