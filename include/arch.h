@@ -65,6 +65,13 @@ const struct ld_arch *ld_arch_for_target(const char *target);
 const struct ld_arch *ld_arch_qemu_choice(const struct ld_arch_facts *f,
 					  bool *class64);
 
+/*
+ * The ELF class QEMU's dump uses when writing arch: EM_386 becomes
+ * ELFCLASS64 once a block ends above 4 GiB - 1; other arches keep theirs.
+ */
+bool ld_arch_class64(const struct ld_arch *arch,
+		     const struct ld_arch_facts *f);
+
 static inline bool ld_arch_is_be(const struct ld_arch *arch)
 {
 	return arch->elf_data == 2 /* ELFDATA2MSB */;

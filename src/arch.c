@@ -65,7 +65,7 @@ const struct ld_arch *ld_arch_qemu_choice(const struct ld_arch_facts *f,
 		/* qemu-system-i386 has no long mode. */
 		if (f->have_vcpu && f->x86_lma && strcmp(f->target, "i386"))
 			return family;
-		*class64 = f->max_block_end > UINT32_MAX;
+		*class64 = ld_arch_class64(by_id(LD_ARCH_I386), f);
 		return by_id(LD_ARCH_I386);
 	case LD_ARCH_AARCH64_LE:
 		return by_id(f->have_vcpu && f->arm_el1_be ? LD_ARCH_AARCH64_BE :
@@ -73,4 +73,11 @@ const struct ld_arch *ld_arch_qemu_choice(const struct ld_arch_facts *f,
 	default:
 		return family;
 	}
+}
+
+bool ld_arch_class64(const struct ld_arch *arch, const struct ld_arch_facts *f)
+{
+	if (arch->id == LD_ARCH_I386)
+		return f->max_block_end > UINT32_MAX;
+	return arch->elf_class == ELFCLASS64;
 }

@@ -619,11 +619,7 @@ static void choose_arch(struct options *eff, const char *target,
 		ld_report_warn(rep, "QEMU's own dump of this VM would be %s: writing %s as asked",
 			       qemu->name, eff->arch->name);
 	}
-	/* QEMU's EM_386 rule: ELFCLASS64 once a block ends above 4 GiB - 1. */
-	if (eff->arch->id == LD_ARCH_I386)
-		*class64 = facts.max_block_end > UINT32_MAX;
-	else
-		*class64 = eff->arch->elf_class == 2 /* ELFCLASS64 */;
+	*class64 = ld_arch_class64(eff->arch, &facts);
 	rep->arch = eff->arch->name;
 	rep->arch_source = eff->arch_given ? "-a" :
 			   facts.have_vcpu ? "QEMU's target and first vCPU" :
