@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * ptrace_timer.c - LD_PRELOAD shim for bench/run: measures how long the tool
- * kept QEMU stopped, from its first PTRACE_SEIZE to its last successful
- * PTRACE_DETACH, without touching the tool.  Writes the nanoseconds to the
+ * kept QEMU stopped, from its first PTRACE_INTERRUPT (a seized thread runs
+ * on: the interrupt is what stops it) to its last successful PTRACE_DETACH,
+ * without touching the tool.  Writes the nanoseconds to the
  * file named by $QLD_PTRACE_TIMER at exit.
  */
 #define _GNU_SOURCE
@@ -16,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static volatile uint64_t first_seize, last_detach;
+static volatile uint64_t first_interrupt, last_detach;
 
 static uint64_t now_ns(void)
 {
@@ -39,8 +40,8 @@ long ptrace(enum __ptrace_request req, ...)
 	addr = va_arg(ap, void *);
 	data = va_arg(ap, void *);
 	va_end(ap);
-	if (req == PTRACE_SEIZE && !first_seize)
-		first_seize = now_ns();
+	if (req == PTRACE_INTERRUPT && !first_interrupt)
+		first_interrupt = now_ns();
 	r = syscall(SYS_ptrace, req, pid, addr, data);
 	if (req == PTRACE_DETACH && r == 0)
 		last_detach = now_ns();
@@ -52,11 +53,11 @@ __attribute__((destructor)) static void report(void)
 	const char *path = getenv("QLD_PTRACE_TIMER");
 	FILE *f;
 
-	if (!path || !first_seize || last_detach < first_seize)
+	if (!path || !first_interrupt || last_detach < first_interrupt)
 		return;
 	f = fopen(path, "w");
 	if (!f)
 		return;
-	fprintf(f, "%llu\n", (unsigned long long)(last_detach - first_seize));
+	fprintf(f, "%llu\n", (unsigned long long)(last_detach - first_interrupt));
 	fclose(f);
 }

@@ -12,6 +12,8 @@
 #define QLD_DEBUGINFO_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -66,6 +68,13 @@ const char *ld_debuginfo_build_id(struct ld_debuginfo *di);
 struct ld_error *ld_debuginfo_resolve(struct ld_debuginfo *di,
 				      bool want_fields,
 				      struct ld_layout *layout);
+
+/*
+ * Source file (its base name and the directory above it) and line of a
+ * run-time address in the main executable; false without DWARF for it.
+ */
+bool ld_debuginfo_source_line(struct ld_debuginfo *di, uint64_t addr,
+			      char *file, size_t len, unsigned int *line);
 
 void ld_debuginfo_close(struct ld_debuginfo *di);
 

@@ -18,6 +18,17 @@
 
 #include "error.h"
 
+enum ld_boost_mode {
+	/*
+	 * Only when the host has no idle CPU: on an idle host a real-time
+	 * tool delays the very threads it waits for by tens of microseconds
+	 * (docs/PERFORMANCE.md), on a busy one it saves milliseconds.
+	 */
+	LD_BOOST_AUTO,
+	LD_BOOST_ALWAYS,
+	LD_BOOST_NEVER,
+};
+
 struct ld_proc {
 	pid_t pid;
 	pid_t *tids;		/* seized threads */
@@ -26,6 +37,18 @@ struct ld_proc {
 	uint64_t frozen_at_ns;	/* CLOCK_MONOTONIC when freezing began */
 	uint64_t freeze_ns;	/* total time frozen (first interrupt to last
 				   detach), updated by thaw */
+	/*
+	 * The freezing thread runs SCHED_FIFO while QEMU is stopped, where
+	 * that is permitted (CAP_SYS_NICE, RLIMIT_RTPRIO), so that a busy
+	 * host cannot preempt it in the middle of the pause.  boost_mode
+	 * says when; boost says what happened, for the report.
+	 */
+	enum ld_boost_mode boost_mode;
+	const char *boost;	/* "SCHED_FIFO 1 (...)", "not permitted", ... */
+	char boost_text[96];
+	bool boosted;		/* now running at the raised priority */
+	int saved_policy;
+	int saved_priority;
 };
 
 /*
@@ -40,6 +63,12 @@ struct ld_error *ld_proc_freeze(struct ld_proc *proc);
 
 /* Release every stopped thread (PTRACE_DETACH).  Idempotent. */
 void ld_proc_thaw(struct ld_proc *proc);
+
+/*
+ * Back to the normal priority while staying frozen: --freeze=full before
+ * its long copy.  Thaw does it too.  Idempotent.
+ */
+void ld_proc_end_boost(struct ld_proc *proc);
 
 /* For signal handlers: detach every seized thread, async-signal-safe. */
 void ld_proc_release_all_async(void);
@@ -69,6 +98,13 @@ struct ld_error *ld_proc_has_vmflag(pid_t pid, const char *flag, bool *found);
 
 /* Whether an smaps "VmFlags: ..." line lists the two-letter flag. */
 bool ld_vmflags_has(const char *line, const char *flag);
+
+/*
+ * Whether the host is busy: no CPU left idle for QEMU's threads when the
+ * runnable count of /proc/loadavg's fourth field ("R/T"), less ourselves,
+ * reaches ncpus.  False when the line cannot be parsed.
+ */
+bool ld_host_busy(const char *loadavg, long ncpus, long *runnable);
 
 /* Monotonic clock in nanoseconds. */
 uint64_t ld_now_ns(void);

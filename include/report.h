@@ -24,6 +24,7 @@ struct ld_report {
 	const char *output;
 	const char *report_path;	/* --report FILE, or NULL */
 	const char *freeze_mode;	/* "meta" or "full" */
+	char *freeze_priority;		/* the tool's while frozen, or NULL */
 	char *layout_source;		/* "dwarf" or "profile <path> (...)" */
 	char *layout_cached;		/* profile the run cached, or NULL */
 	char *qemu_version;		/* from QEMU's binary */

@@ -461,6 +461,39 @@ const char *ld_debuginfo_build_id(struct ld_debuginfo *di)
 	return di->build_id;
 }
 
+bool ld_debuginfo_source_line(struct ld_debuginfo *di, uint64_t addr,
+			      char *file, size_t len, unsigned int *line)
+{
+	Dwfl_Line *dl;
+	const char *src, *base;
+	int lineno = 0;
+
+	file[0] = '\0';
+	*line = 0;
+	if (!di->mod)
+		return false;
+	dl = dwfl_module_getsrc(di->mod, addr);
+	if (!dl)
+		return false;
+	src = dwfl_lineinfo(dl, NULL, &lineno, NULL, NULL, NULL);
+	if (!src || lineno <= 0)
+		return false;
+	/* "softmmu/cpus.c" says more than "cpus.c", a build path less */
+	base = strrchr(src, '/');
+	if (base) {
+		const char *dir = base;
+
+		while (dir > src && dir[-1] != '/')
+			dir--;
+		base = dir;
+	} else {
+		base = src;
+	}
+	snprintf(file, len, "%s", base);
+	*line = (unsigned int)lineno;
+	return true;
+}
+
 void ld_debuginfo_close(struct ld_debuginfo *di)
 {
 	if (!di)

@@ -71,6 +71,7 @@ struct options {
 	bool json;			/* --json, with --list */
 	const char *name;		/* -n/--name: select by -name */
 	bool backtraces;		/* --backtraces */
+	enum ld_boost_mode boost;	/* --boost */
 	enum freeze_mode freeze;
 	bool force;
 	bool quiet;
@@ -129,6 +130,8 @@ static void usage(FILE *f)
 "                         full: keep it stopped for the whole copy (consistent);\n"
 "                         none: stop nothing, read the map until two reads agree\n"
 "                         (vCPU registers: QEMU's copy, as it changes)\n"
+"      --boost=WHEN       run SCHED_FIFO while QEMU is stopped, where permitted:\n"
+"                         auto (default: when no CPU is idle), always, never\n"
 "      --debuginfo FILE   separate debug info for QEMU's binary\n"
 "      --profile FILE     struct layouts from this profile (QEMU without DWARF)\n"
 "      --report FILE      write a JSON report of the run\n"
@@ -180,7 +183,7 @@ static struct ld_error *parse_options(int argc, char **argv,
 	enum {
 		OPT_FORCE = 256, OPT_FREEZE, OPT_DEBUGINFO, OPT_REPORT,
 		OPT_PROFILE, OPT_WRITE_PROFILE, OPT_BINARY, OPT_FOR_BINARY,
-		OPT_LIST_PROFILES, OPT_BACKTRACES, OPT_LIST, OPT_JSON,
+		OPT_LIST_PROFILES, OPT_BACKTRACES, OPT_BOOST, OPT_LIST, OPT_JSON,
 	};
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
@@ -196,6 +199,7 @@ static struct ld_error *parse_options(int argc, char **argv,
 		{ "for-binary", required_argument, NULL, OPT_FOR_BINARY },
 		{ "list-profiles", no_argument, NULL, OPT_LIST_PROFILES },
 		{ "backtraces", no_argument, NULL, OPT_BACKTRACES },
+		{ "boost", required_argument, NULL, OPT_BOOST },
 		{ "list", no_argument, NULL, OPT_LIST },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "name", required_argument, NULL, 'n' },
@@ -264,6 +268,18 @@ static struct ld_error *parse_options(int argc, char **argv,
 			break;
 		case OPT_LIST_PROFILES:
 			o->list_profiles = true;
+			break;
+		case OPT_BOOST:
+			if (!strcmp(optarg, "auto"))
+				o->boost = LD_BOOST_AUTO;
+			else if (!strcmp(optarg, "always"))
+				o->boost = LD_BOOST_ALWAYS;
+			else if (!strcmp(optarg, "never"))
+				o->boost = LD_BOOST_NEVER;
+			else
+				return ld_error(LD_EXIT_USAGE,
+						"--boost takes auto, always or never, not '%s'",
+						optarg);
 			break;
 		case OPT_BACKTRACES:
 			o->backtraces = true;
@@ -558,7 +574,8 @@ out:
 static struct ld_error *resolve_layout(const struct options *o,
 				       struct ld_layout *layout,
 				       struct ld_report *rep, bool *other_build,
-				       char *target, size_t target_len)
+				       bool *dwarf, char *target,
+				       size_t target_len)
 {
 	struct ld_layout_origin origin;
 	struct ld_error *err;
@@ -575,6 +592,7 @@ static struct ld_error *resolve_layout(const struct options *o,
 	if (origin.id.build_id[0])
 		ld_report_set(&rep->qemu_build_id, origin.id.build_id);
 	*other_build = origin.other_build;
+	*dwarf = origin.dwarf;
 	snprintf(target, target_len, "%s", origin.id.target);
 	ld_layout_origin_free(&origin);
 	return err;
@@ -691,6 +709,29 @@ static struct ld_error *check_full_freeze_is_safe(pid_t pid)
 		return ld_error(LD_EXIT_FAILURE,
 				"QEMU has memory registered with userfaultfd (postcopy migration?): --freeze=full could wait for it forever with the VM stopped; use --freeze=meta");
 	return NULL;
+}
+
+/*
+ * --backtraces, after the thaw: file:line of QEMU's frames where DWARF is
+ * at hand.  Separate DWARF is looked for only if the layouts came from it
+ * (then it is local by now): a stripped QEMU described by a profile must
+ * not send us to debuginfod for a backtrace.
+ */
+static void add_backtrace_sources(const struct options *o, bool dwarf,
+				  struct ld_report *rep)
+{
+	struct ld_debuginfo *di = NULL;
+	struct ld_error *err = ld_debuginfo_open_pid(o->pid, o->debuginfo, &di);
+
+	if (err) {
+		ld_report_warn(rep, "backtraces without file:line: %s", err->message);
+		ld_error_free(err);
+		return;
+	}
+	if (!dwarf && !o->debuginfo)
+		ld_debuginfo_no_search(di);
+	ld_backtrace_add_source(&rep->backtraces, di);
+	ld_debuginfo_close(di);
 }
 
 /* --backtraces beside a vmcore file: OUT.threads.txt, for people. */
@@ -823,7 +864,7 @@ static struct ld_error *run(const struct options *opts,
 	struct ld_proc proc = { 0 };
 	struct ld_layout layout = { 0 };
 	struct snapshot snap = { 0 };
-	bool other_build = false, class64 = false;
+	bool other_build = false, class64 = false, dwarf = false;
 	char target[32] = "";
 	uint64_t t0;
 	struct ld_error *err;
@@ -835,7 +876,7 @@ static struct ld_error *run(const struct options *opts,
 
 	/* All the slow lookups happen while the VM still runs. */
 	t0 = ld_now_ns();
-	err = resolve_layout(o, &layout, rep, &other_build, target,
+	err = resolve_layout(o, &layout, rep, &other_build, &dwarf, target,
 			     sizeof(target));
 	rep->debuginfo_us = (ld_now_ns() - t0) / 1000;
 	if (!err)
@@ -860,12 +901,19 @@ static struct ld_error *run(const struct options *opts,
 			ld_report_warn(rep, "--freeze=none: vCPU registers are QEMU's copy read while the vCPUs ran (%u reads of the map)",
 				       tries);
 	} else {
+		if (o->backtraces)
+			ld_backtrace_sample_states(o->pid, &rep->backtraces);
+		proc.boost_mode = o->boost;
 		err = ld_proc_freeze(&proc);
 		if (!err)
 			err = read_snapshot(o, &proc, &layout, &snap);
 		if (!err && o->backtraces)
 			err = ld_backtrace_threads(&proc, &rep->backtraces);
 		rep->threads = proc.ntids;
+		ld_report_set(&rep->freeze_priority, proc.boost);
+		/* the long copy of --freeze=full runs at normal priority */
+		if (o->freeze == FREEZE_FULL)
+			ld_proc_end_boost(&proc);
 	}
 	if (err || o->freeze != FREEZE_FULL)
 		ld_proc_thaw(&proc);
@@ -907,6 +955,8 @@ static struct ld_error *run(const struct options *opts,
 	if (snap.vmcoreinfo_warning)
 		ld_report_warn(rep, "%s", snap.vmcoreinfo_warning);
 	ld_proc_thaw(&proc);
+	if (o->backtraces && rep->backtraces.count)
+		add_backtrace_sources(o, dwarf, rep);
 	if (!err)
 		err = check_stop();
 	if (!err)

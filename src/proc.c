@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,7 +23,10 @@
 #define MAX_THREADS	65536
 #define MAX_PASSES	100
 #define STOP_DEADLINE_NS	(2ull * 1000 * 1000 * 1000)
-#define SPIN_NS		(1ull * 1000 * 1000)
+/* Longest single wait for a stop notification (SIGCHLD) before polling. */
+#define STOP_POLL_NS	(200ull * 1000)
+#define BOOST_PRIORITY	1	/* above every SCHED_OTHER task, below any
+				   real-time one the host already runs */
 
 /*
  * Seized threads, for ld_proc_release_all_async() and for the per-thread
@@ -40,6 +44,21 @@ struct tid_slot {
 static struct tid_slot slots[MAX_THREADS];
 static volatile sig_atomic_t nslots;
 static struct ld_proc *owner;	/* proc whose threads are in slots */
+static sigset_t proc_saved_mask;	/* the freezing thread's, restored by thaw */
+
+static void restore_sigmask(void)
+{
+	sigset_t pending, chld;
+	struct timespec zero = { 0, 0 };
+
+	/* Drop the SIGCHLDs of our tracees' stops: nobody else wants them. */
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	while (!sigpending(&pending) && sigismember(&pending, SIGCHLD) &&
+	       sigtimedwait(&chld, NULL, &zero) == SIGCHLD)
+		;
+	pthread_sigmask(SIG_SETMASK, &proc_saved_mask, NULL);
+}
 
 uint64_t ld_now_ns(void)
 {
@@ -312,8 +331,8 @@ static void drop_tid(struct ld_proc *proc, size_t i)
 }
 
 /*
- * Seize and interrupt every thread listed in /proc/PID/task that we do not
- * hold yet.  *fresh counts those new ones, *retry those that said EPERM
+ * Seize (without stopping) every thread listed in /proc/PID/task that we
+ * do not hold yet.  *fresh counts those new ones, *retry those that said EPERM
  * while we already hold others (a thread in the middle of exiting).
  */
 static struct ld_error *seize_new(struct ld_proc *proc, size_t *fresh,
@@ -387,29 +406,154 @@ static struct ld_error *seize_new(struct ld_proc *proc, size_t *fresh,
 					      "ptrace(PTRACE_SEIZE) of thread %d of pid %d",
 					      (int)tid, (int)proc->pid);
 		}
-		if (ptrace(PTRACE_INTERRUPT, tid, NULL, NULL) < 0 &&
-		    errno != ESRCH) {
-			int e = errno;
-
-			closedir(d);
-			return ld_error_errno(LD_EXIT_TARGET, e,
-					      "ptrace(PTRACE_INTERRUPT) of thread %d",
-					      (int)tid);
-		}
 		(*fresh)++;
 	}
 	closedir(d);
 	return NULL;
 }
 
+static struct ld_error *first_error(struct ld_error *a, struct ld_error *b)
+{
+	if (!a)
+		return b;
+	ld_error_free(b);
+	return a;
+}
+
+/*
+ * Stop the threads seized last (the last fresh of tids[]) in one tight
+ * loop: seizing is the slow part and does not stop anything, so the
+ * threads stop close together, and the ones woken onto our CPU wait for
+ * us only as long as this loop.  Also after a failed seize_new(): only a
+ * stopped thread can be detached.
+ */
+static struct ld_error *interrupt_fresh(struct ld_proc *proc, size_t fresh)
+{
+	struct ld_error *err = NULL;
+
+	for (size_t i = proc->ntids - fresh; i < proc->ntids; i++) {
+		if (ptrace(PTRACE_INTERRUPT, proc->tids[i], NULL, NULL) < 0 &&
+		    errno != ESRCH && !err)
+			err = ld_error_errno(LD_EXIT_TARGET, errno,
+					     "ptrace(PTRACE_INTERRUPT) of thread %d",
+					     (int)proc->tids[i]);
+	}
+	return err;
+}
+
+/*
+ * The pause is only as short as the freezing thread is scheduled: on a busy
+ * host a SCHED_OTHER tool is preempted between the stops, the reads and the
+ * detaches.  SCHED_FIFO for the window only; SCHED_RESET_ON_FORK keeps any
+ * thread created meanwhile (the copier's) at normal priority.
+ */
+bool ld_host_busy(const char *loadavg, long ncpus, long *runnable)
+{
+	double a, b, c;
+	long r, total;
+
+	*runnable = 0;
+	if (sscanf(loadavg, "%lf %lf %lf %ld/%ld", &a, &b, &c, &r, &total) != 5 ||
+	    r < 1 || ncpus < 1)
+		return false;
+	*runnable = r - 1;	/* the reader itself is running */
+	return *runnable >= ncpus;
+}
+
+/* Read before the freeze: one small file, no page-table walk. */
+static bool host_is_busy(long *runnable, long *ncpus)
+{
+	char line[128] = "";
+	ssize_t n;
+	int fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
+
+	*ncpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (fd < 0)
+		return false;
+	n = read(fd, line, sizeof(line) - 1);
+	close(fd);
+	line[n > 0 ? n : 0] = '\0';
+	return ld_host_busy(line, *ncpus, runnable);
+}
+
+static void boost(struct ld_proc *proc)
+{
+	struct sched_param sp = { .sched_priority = BOOST_PRIORITY }, old;
+	int policy = sched_getscheduler(0);
+	long runnable = 0, ncpus = 0;
+
+	proc->boost = proc->boost_text;
+	if (proc->boost_mode == LD_BOOST_NEVER) {
+		proc->boost = "normal (--boost=never)";
+		return;
+	}
+	if (proc->boost_mode == LD_BOOST_AUTO &&
+	    !host_is_busy(&runnable, &ncpus)) {
+		snprintf(proc->boost_text, sizeof(proc->boost_text),
+			 "normal (host not busy: %ld other runnable on %ld CPUs)",
+			 runnable, ncpus);
+		return;
+	}
+	if (policy < 0) {
+		proc->boost = "normal (sched_getscheduler failed)";
+		return;
+	}
+	policy &= ~SCHED_RESET_ON_FORK;
+	if (policy == SCHED_FIFO || policy == SCHED_RR) {
+		proc->boost = "real-time already: left as it was";
+		return;
+	}
+	proc->saved_policy = policy;
+	proc->saved_priority = sched_getparam(0, &old) ? 0 : old.sched_priority;
+	if (sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &sp)) {
+		proc->boost = errno == EPERM ?
+			"normal (SCHED_FIFO not permitted: needs CAP_SYS_NICE or RLIMIT_RTPRIO)" :
+			"normal (sched_setscheduler failed)";
+		return;
+	}
+	proc->boosted = true;
+	if (proc->boost_mode == LD_BOOST_ALWAYS)
+		snprintf(proc->boost_text, sizeof(proc->boost_text),
+			 "SCHED_FIFO %d (--boost=always)", BOOST_PRIORITY);
+	else
+		snprintf(proc->boost_text, sizeof(proc->boost_text),
+			 "SCHED_FIFO %d (host busy: %ld other runnable on %ld CPUs)",
+			 BOOST_PRIORITY, runnable, ncpus);
+}
+
+void ld_proc_end_boost(struct ld_proc *proc)
+{
+	struct sched_param sp = { .sched_priority = proc->saved_priority };
+
+	if (!proc->boosted)
+		return;
+	/* Cannot fail: lowering one's own priority needs no privilege. */
+	sched_setscheduler(0, proc->saved_policy, &sp);
+	proc->boosted = false;
+}
+
+/* Block in sigtimedwait until SIGCHLD (a tracee stopped) or ns pass. */
+static void wait_for_sigchld(uint64_t ns)
+{
+	struct timespec ts = { (time_t)(ns / 1000000000ull),
+			       (long)(ns % 1000000000ull) };
+	sigset_t chld;
+
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigtimedwait(&chld, NULL, &ts);
+}
+
 /*
  * Collect the stop of every seized thread, bounded by a deadline so that a
- * thread stuck in uninterruptible sleep cannot hang us.
+ * thread stuck in uninterruptible sleep cannot hang us.  Between rounds we
+ * sleep until the kernel's SIGCHLD for a tracee stop (blocked in this
+ * thread, so it is queued, not lost) rather than spin: a spinning SCHED_FIFO
+ * tool would keep the very threads it waits for off its CPU.  Polling every
+ * STOP_POLL_NS covers a SIGCHLD taken by another of our threads.
  */
 static struct ld_error *wait_stops(struct ld_proc *proc, uint64_t deadline)
 {
-	uint64_t spin_until = ld_now_ns() + SPIN_NS;
-
 	for (;;) {
 		size_t pending = 0, i = 0;
 		uint64_t now;
@@ -459,13 +603,8 @@ static struct ld_error *wait_stops(struct ld_proc *proc, uint64_t deadline)
 		now = ld_now_ns();
 		if (now >= deadline)
 			break;
-		if (now < spin_until) {
-			sched_yield();
-		} else {
-			struct timespec ts = { 0, 50 * 1000 };
-
-			nanosleep(&ts, NULL);
-		}
+		wait_for_sigchld(deadline - now < STOP_POLL_NS ?
+				 deadline - now : STOP_POLL_NS);
 	}
 	for (size_t i = 0; i < proc->ntids; i++)
 		if (!slots[i].stopped)
@@ -478,10 +617,7 @@ static struct ld_error *wait_stops(struct ld_proc *proc, uint64_t deadline)
 
 struct ld_error *ld_proc_freeze(struct ld_proc *proc)
 {
-	/*
-	 * The VM pause starts with the first PTRACE_INTERRUPT, not when the
-	 * last thread stops: count from here (a few microseconds early).
-	 */
+	/* reset to the first PTRACE_INTERRUPT below: the VM pause starts there */
 	uint64_t start = ld_now_ns(), deadline = start + STOP_DEADLINE_NS;
 	struct ld_error *err = NULL;
 	int pass;
@@ -495,6 +631,14 @@ struct ld_error *ld_proc_freeze(struct ld_proc *proc)
 	owner = proc;
 	proc->ntids = 0;
 	nslots = 0;
+	{
+		sigset_t chld;
+
+		/* Queued for wait_stops() instead of delivered (ignored). */
+		sigemptyset(&chld);
+		sigaddset(&chld, SIGCHLD);
+		pthread_sigmask(SIG_BLOCK, &chld, &proc_saved_mask);
+	}
 	/*
 	 * Threads seized but not yet stopped may still clone: only a listing
 	 * taken after every known thread has stopped can be trusted to be
@@ -504,6 +648,15 @@ struct ld_error *ld_proc_freeze(struct ld_proc *proc)
 		size_t fresh, retry;
 
 		err = seize_new(proc, &fresh, &retry);
+		if (pass == 0) {
+			/*
+			 * Seizing stops nothing: the VM pause, and the
+			 * raised priority, begin with the first interrupt.
+			 */
+			boost(proc);
+			start = ld_now_ns();
+		}
+		err = first_error(err, interrupt_fresh(proc, fresh));
 		if (err)
 			break;
 		err = wait_stops(proc, deadline);
@@ -568,6 +721,8 @@ void ld_proc_thaw(struct ld_proc *proc)
 	proc->ntids = 0;
 	proc->freeze_ns += ld_now_ns() - proc->frozen_at_ns;
 	proc->frozen = false;
+	ld_proc_end_boost(proc);
+	restore_sigmask();
 }
 
 void ld_proc_close(struct ld_proc *proc)

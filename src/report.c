@@ -47,6 +47,7 @@ void ld_report_free(struct ld_report *r)
 	ld_report_set(&r->qemu_binary, NULL);
 	ld_report_set(&r->vm_name, NULL);
 	ld_report_set(&r->machine, NULL);
+	ld_report_set(&r->freeze_priority, NULL);
 	free(r->mem_blocks);
 	r->mem_blocks = NULL;
 	r->nmem_blocks = 0;
@@ -106,25 +107,60 @@ static void json_blocks(FILE *f, const struct ld_report *r)
 	fputs(r->nmem_blocks ? "\n  ]" : "]", f);
 }
 
+/* "0x... sym+0x10 (softmmu/cpus.c:123)": one frame, as both outputs say it. */
+static void frame_text(const struct ld_frame *fr, char *text, size_t len)
+{
+	int n;
+
+	if (fr->sym[0])
+		n = snprintf(text, len, "0x%016" PRIx64 " %s+0x%" PRIx64,
+			     fr->ip, fr->sym, fr->offset);
+	else
+		n = snprintf(text, len, "0x%016" PRIx64 " ?", fr->ip);
+	if (fr->file[0] && n > 0 && (size_t)n < len)
+		snprintf(text + n, len - (size_t)n, " (%s:%u)", fr->file,
+			 fr->line);
+}
+
+/* "sleeping, in futex": what the thread was doing when it was stopped. */
+static void state_text(const struct ld_thread_trace *t, char *text, size_t len)
+{
+	const char *call = ld_backtrace_syscall_name(t->syscall);
+	int n = snprintf(text, len, "%s", ld_backtrace_state_name(t->state));
+
+	if (n < 0 || (size_t)n >= len)
+		return;
+	if (t->syscall == -1)
+		snprintf(text + n, len - (size_t)n, ", in user code");
+	else if (t->syscall >= 0 && call)
+		snprintf(text + n, len - (size_t)n, ", in %s", call);
+	else if (t->syscall >= 0)
+		snprintf(text + n, len - (size_t)n, ", in syscall %ld", t->syscall);
+}
+
 static void json_threads(FILE *f, const struct ld_backtraces *bt)
 {
 	fputc('[', f);
 	for (size_t i = 0; i < bt->count; i++) {
 		const struct ld_thread_trace *t = &bt->threads[i];
+		char state[2] = { t->state, '\0' }, text[300];
 
 		fprintf(f, "%s\n    {\"tid\": %d, \"name\": ", i ? "," : "",
 			(int)t->tid);
 		ld_json_string(f, t->name);
+		fputs(", \"state\": ", f);
+		ld_json_string(f, t->state == '?' ? NULL : state);
+		state_text(t, text, sizeof(text));
+		fputs(", \"doing\": ", f);
+		ld_json_string(f, text);
+		fputs(", \"syscall\": ", f);
+		if (t->syscall >= -1)
+			fprintf(f, "%ld", t->syscall);
+		else
+			fputs("null", f);
 		fputs(", \"frames\": [", f);
 		for (unsigned int j = 0; j < t->nframes; j++) {
-			const struct ld_frame *fr = &t->frames[j];
-			char text[160];
-
-			if (fr->sym[0])
-				snprintf(text, sizeof(text), "0x%" PRIx64 " %s+0x%" PRIx64,
-					 fr->ip, fr->sym, fr->offset);
-			else
-				snprintf(text, sizeof(text), "0x%" PRIx64, fr->ip);
+			frame_text(&t->frames[j], text, sizeof(text));
 			fputs(j ? ", " : "", f);
 			ld_json_string(f, text);
 		}
@@ -154,6 +190,8 @@ static void json_render(const struct ld_report *r, FILE *f)
 	ld_json_string(f, r->freeze_mode);
 	ld_json_key(f, "freeze_us", &first);
 	fprintf(f, "%" PRIu64, r->freeze_us);
+	ld_json_key(f, "freeze_priority", &first);
+	ld_json_string(f, r->freeze_priority);
 	ld_json_key(f, "threads_frozen", &first);
 	fprintf(f, "%" PRIu64, r->threads);
 	ld_json_key(f, "result", &first);
@@ -246,18 +284,16 @@ static void render_threads(FILE *f, const void *ctx)
 
 	fprintf(f, "# QEMU pid %d: %zu threads, stacks taken while frozen by %s\n",
 		(int)r->pid, bt->count, PACKAGE_STRING);
+	fputs("# (state just before the freeze, the system call it was stopped in)\n", f);
 	for (size_t i = 0; i < bt->count; i++) {
 		const struct ld_thread_trace *t = &bt->threads[i];
+		char text[300];
 
-		fprintf(f, "\nThread %d \"%s\"\n", (int)t->tid, t->name);
+		state_text(t, text, sizeof(text));
+		fprintf(f, "\nThread %d \"%s\" (%s)\n", (int)t->tid, t->name, text);
 		for (unsigned int j = 0; j < t->nframes; j++) {
-			const struct ld_frame *fr = &t->frames[j];
-
-			if (fr->sym[0])
-				fprintf(f, "  #%-2u 0x%016" PRIx64 " %s+0x%" PRIx64 "\n",
-					j, fr->ip, fr->sym, fr->offset);
-			else
-				fprintf(f, "  #%-2u 0x%016" PRIx64 " ?\n", j, fr->ip);
+			frame_text(&t->frames[j], text, sizeof(text));
+			fprintf(f, "  #%-2u %s\n", j, text);
 		}
 		if (t->error[0])
 			fprintf(f, "  (unwinding stopped: %s)\n", t->error);

@@ -51,6 +51,8 @@ Test(cli, help_and_version)
 	close(fd);
 	unlink(path);
 	cr_expect(strstr(buf, "--freeze=MODE"));
+	cr_expect(strstr(buf, "--boost=WHEN"));
+	cr_expect(strstr(buf, "--backtraces"));
 	cr_expect(strstr(buf, "aarch64-le aarch64-be X86_64 386 s390 ppc64-le ppc64-be"));
 	cr_expect(strstr(buf, "qemu-livedump " PACKAGE_VERSION));
 }
@@ -62,8 +64,11 @@ Test(cli, usage_errors)
 	static const char *const bad_arch[] = { "", "-p", "1", "-a", "mips", "-o", "x", NULL };
 	static const char *const bad_pid[] = { "", "-p", "12ab", "-a", "386", "-o", "x", NULL };
 	static const char *const bad_freeze[] = { "", "-p", "1", "-a", "386", "-o", "x", "--freeze=some", NULL };
+	static const char *const bad_boost[] = { "", "-p", "1", "-o", "x", "--boost=sometimes", NULL };
 	static const char *const unknown[] = { "", "--frobnicate", NULL };
 
+	run(&r, bad_boost);
+	expect(&r, 2, "--boost takes auto, always or never, not 'sometimes'");
 	run(&r, none);
 	expect(&r, 2, "missing -p PID");
 	run(&r, bad_arch);

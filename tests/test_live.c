@@ -6,7 +6,9 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +19,7 @@
 
 #include "fixtures/pattern.h"
 #include "helpers.h"
+#include "proc.h"
 #include "runtool.h"
 
 #define NT_PRSTATUS_TYPE 1
@@ -429,9 +432,16 @@ Test(live, backtraces_of_every_thread_in_the_report)
 	cr_assert(fread(buf, 1, (1 << 20) - 1, f) > 0);
 	fclose(f);
 	cr_expect(strstr(buf, "\"threads\": ["), "%s", buf);
+	cr_expect(strstr(buf, "\"freeze_priority\": \"SCHED_FIFO 1 (host busy: ") ||
+		  strstr(buf, "\"freeze_priority\": \"normal ("), "%s", buf);
 	cr_expect(strstr(buf, " worker+0x"), "the workers' frames are named: %s", buf);
 	cr_expect(strstr(buf, " main+0x"), "%s", buf);
 	cr_expect(strstr(buf, "\"name\": \"fake-qemu-a\""), "%s", buf);
+	/* what each was doing, and where in the source (fake QEMU has DWARF) */
+	cr_expect(strstr(buf, "\"doing\": \"sleeping, in ") ||
+		  strstr(buf, "\"doing\": \"running, in "), "%s", buf);
+	cr_expect(strstr(buf, "\"syscall\": "), "%s", buf);
+	cr_expect(strstr(buf, " (fixtures/fake_qemu.c:"), "%s", buf);
 
 	/* ... and as text beside the vmcore, private like it. */
 	char threads[4200];
@@ -448,8 +458,179 @@ Test(live, backtraces_of_every_thread_in_the_report)
 	cr_expect(strstr(buf, "\nThread "), "%s", buf);
 	cr_expect(strstr(buf, " worker+0x"), "%s", buf);
 	cr_expect(strstr(buf, "  #0  0x"), "%s", buf);
+	cr_expect(strstr(buf, "\" (sleeping, in ") || strstr(buf, "\" (running, in "),
+		  "each thread's state and system call: %s", buf);
+	cr_expect(strstr(buf, " worker+0x") && strstr(buf, " (fixtures/fake_qemu.c:"),
+		  "file:line from DWARF: %s", buf);
 	free(buf);
 	finish();
+}
+
+/* The scheduling policy of every thread of process pid is want. */
+static bool all_threads_policy(pid_t pid, int want, char *why, size_t len)
+{
+	char path[64];
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (!d) {
+		snprintf(why, len, "no %s", path);
+		return false;
+	}
+	while ((de = readdir(d))) {
+		int tid = atoi(de->d_name), pol;
+
+		if (tid <= 0)
+			continue;
+		pol = sched_getscheduler(tid) & ~SCHED_RESET_ON_FORK;
+		n++;
+		if (pol != want) {
+			snprintf(why, len, "thread %d has policy %d, want %d",
+				 tid, pol, want);
+			closedir(d);
+			return false;
+		}
+	}
+	closedir(d);
+	snprintf(why, len, "%d threads", n);
+	return n > 0;
+}
+
+/*
+ * A busy host must not preempt the tool while the VM waits: SCHED_FIFO
+ * (root may) from the freeze to the thaw, and only then.
+ */
+static void boost_while_frozen(const char *extra, int want)
+{
+	pid_t tool;
+	int st;
+
+	start("tests/fake-qemu-a", NULL);
+	tool = spawn_until_frozen("1500", extra);
+	cr_expect((sched_getscheduler(tool) & ~SCHED_RESET_ON_FORK) == want,
+		  "the freezing thread's policy is %d while QEMU is stopped, want %d",
+		  sched_getscheduler(tool), want);
+	cr_assert_eq(waitpid(tool, &st, 0), tool);
+	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status 0x%x", st);
+	finish();
+}
+
+Test(live, boost_always_is_sched_fifo_while_qemu_is_stopped)
+{
+	/* CI runs as root; elsewhere the kernel says no and we say why */
+	boost_while_frozen("--boost=always", geteuid() == 0 ? SCHED_FIFO : SCHED_OTHER);
+}
+
+Test(live, boost_never_keeps_the_normal_priority)
+{
+	boost_while_frozen("--boost=never", SCHED_OTHER);
+}
+
+/* One CPU-bound child per CPU, and one more: no CPU is left idle. */
+static int start_hogs(pid_t *hogs, int max)
+{
+	int n = (int)sysconf(_SC_NPROCESSORS_ONLN) + 1;
+
+	if (n > max)
+		n = max;
+	for (int i = 0; i < n; i++) {
+		hogs[i] = fork();
+		if (hogs[i] == 0)
+			for (;;)
+				__asm__ volatile("" ::: "memory");
+	}
+	return n;
+}
+
+static void stop_hogs(pid_t *hogs, int n)
+{
+	for (int i = 0; i < n; i++) {
+		kill(hogs[i], SIGKILL);
+		waitpid(hogs[i], NULL, 0);
+	}
+}
+
+Test(live, host_busy_is_read_from_loadavg)
+{
+	long r;
+
+	/* the reader counts itself: "2/87" is one other, a CPU is idle */
+	cr_expect_not(ld_host_busy("0.50 0.40 0.30 2/87 1234\n", 2, &r));
+	cr_expect_eq(r, 1);
+	cr_expect(ld_host_busy("4.10 3.20 3.00 3/87 1234\n", 2, &r));
+	cr_expect_eq(r, 2);
+	cr_expect(ld_host_busy("9.0 9.0 9.0 5/200 1\n", 2, &r));
+	cr_expect_eq(r, 4);
+	cr_expect_not(ld_host_busy("1.0 1.0 1.0 2/90 1\n", 2, &r));
+	cr_expect_not(ld_host_busy("garbage", 2, &r), "unparsable: not busy");
+	cr_expect_not(ld_host_busy("1 1 1 0/1 1", 2, &r));
+	cr_expect_not(ld_host_busy("1 1 1 5/9 1", 0, &r));
+}
+
+Test(live, boost_auto_is_sched_fifo_on_a_busy_host)
+{
+	pid_t hogs[64];
+	int n = start_hogs(hogs, 64);
+
+	usleep(100 * 1000);
+	boost_while_frozen("--freeze=meta", geteuid() == 0 ? SCHED_FIFO : SCHED_OTHER);
+	stop_hogs(hogs, n);
+}
+
+static void copy_at_normal_priority(const char *freeze)
+{
+	bool full = !strcmp(freeze, "--freeze=full");
+	char pid[16], why[128], buf[65536];
+	int p[2], st, waited = 0;
+	pid_t tool;
+
+	start("tests/fake-qemu-a", NULL);
+	cr_assert(pipe(p) == 0);
+	snprintf(pid, sizeof(pid), "%d", (int)fx.pid);
+	tool = fork();
+	if (tool == 0) {
+		const char *b = getenv("QLD_BUILDDIR");
+		char path[4096];
+
+		snprintf(path, sizeof(path), "%s/src/qemu-livedump", b ? b : ".");
+		dup2(p[1], 1);
+		close(p[0]);
+		setenv("QEMU_LIVEDUMP_PROFILE_CACHE", "", 1);
+		execl(path, "qemu-livedump", "-q", "-p", pid, "-a", "X86_64", "-o",
+		      "-", freeze, (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	/* The pipe is not drained: the tool waits in its copy, VM running. */
+	cr_assert_gt(read(p[0], buf, 4096), 0, "the vmcore stream starts");
+	usleep(200 * 1000);
+	while (!full && !all_threads_running(fx.pid) && waited++ < 5000)
+		usleep(1000);
+	cr_expect(all_threads_running(fx.pid) == !full, "%s",
+		  full ? "--freeze=full: the VM stays stopped for the copy" :
+			 "the VM runs during the copy");
+	cr_expect(all_threads_policy(tool, SCHED_OTHER, why, sizeof(why)),
+		  "every thread of the tool copies at normal priority (%s): %s",
+		  freeze, why);
+	while (read(p[0], buf, sizeof(buf)) > 0)
+		;
+	close(p[0]);
+	cr_assert_eq(waitpid(tool, &st, 0), tool);
+	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status 0x%x", st);
+	finish();
+}
+
+Test(live, the_copy_runs_at_normal_priority)
+{
+	copy_at_normal_priority("--freeze=meta");
+}
+
+Test(live, the_full_freeze_copy_runs_at_normal_priority)
+{
+	copy_at_normal_priority("--freeze=full");
 }
 
 /* ^Z must not suspend the tool, or a frozen VM would stay frozen. */

@@ -915,6 +915,74 @@ def stamps_dwarf_aarch64_virt_256M(ctx):
     stamps_live(ctx, "aarch64", "virt", "256M", "dwarf")
 
 
+def backtraces(ctx, arch, machine, kind):
+    """--backtraces: OUT.threads.txt names QEMU's threads, says what each
+    was doing, and (with DWARF) where in QEMU's source it was."""
+    c = Checks()
+    install = ctx.install(arch, kind)
+    accel = ctx.accel(arch, install)
+    token = qh.new_token()
+    out = ctx.path("bt.vmcore")
+    # QEMU names its threads only with debug-threads=on (libvirt sets it)
+    with qh.start_payload_vm(arch, machine, "128M", token, ctx.payloads,
+                             ["-name", "guest=bt,debug-threads=on"],
+                             accel=accel, install=install) as vm:
+        qh.wait_until_stamped(vm, 120)
+        run = dump(ctx, vm, out, "--backtraces")
+        if run.rc != 0:
+            raise Fail("qemu-livedump failed: " + run.why())
+        check_report_ok(c, run, kind)
+        try:
+            with open(out + ".threads.txt") as f:
+                text = f.read()
+            mode = os.stat(out + ".threads.txt").st_mode & 0o777
+        except OSError as e:
+            raise Fail("no threads file: %s" % e)
+        c.expect(mode == 0o600, "threads.txt mode %o" % mode)
+        heads = re.findall(r'^Thread (\d+) "([^"]*)" \(([^)]*)\)$', text,
+                           re.M)
+        threads = (run.report or {}).get("threads") or []
+        c.expect(len(heads) == len(threads) and heads,
+                 "%d thread blocks, %d threads in the report" %
+                 (len(heads), len(threads)))
+        names = [h[1] for h in heads]
+        vcpu = "CPU 0/" + accel.upper()
+        c.expect(vcpu in names, "no thread %r among %r" % (vcpu, names))
+        c.expect(all(re.match(r"(running|sleeping|\w[\w ]*)(, in \w+)?",
+                              h[2]) for h in heads),
+                 "thread states %r" % [h[2] for h in heads])
+        c.expect(re.search(r"^  #0  0x[0-9a-f]{16} \S+\+0x", text, re.M),
+                 "no named frame:\n%s" % text[:2000])
+        sources = re.findall(r" \(([\w./-]+\.[ch]):(\d+)\)$", text, re.M)
+        if INSTALLS[{"dwarf": "debug-7.2", "stock": "stock-7.2"}.get(
+                kind, kind)].kind == "dwarf":
+            c.expect(len(sources) >= len(heads),
+                     "with DWARF, frames name QEMU's source: %d file:line "
+                     "for %d threads:\n%s" % (len(sources), len(heads),
+                                              text[:2000]))
+        else:
+            c.expect(not sources, "a stripped QEMU gave file:line %r" %
+                     sources[:3])
+        check_vm_running(c, vm)
+        if not ctx.keep:
+            for p in (out, out + ".threads.txt"):
+                os.unlink(p)
+    detail("%s %s: %d threads (%s), %d frames with file:line" %
+           (kind, arch, len(heads), ", ".join(sorted(set(names))),
+            len(sources)))
+    c.done()
+
+
+@test
+def backtraces_dwarf_x86_64_pc(ctx):
+    backtraces(ctx, "x86_64", "pc", "dwarf")
+
+
+@test
+def backtraces_stock_aarch64_virt(ctx):
+    backtraces(ctx, "aarch64", "virt", "stock")
+
+
 @test
 def oracle_dwarf_x86_64_pc_512M(ctx):
     oracle(ctx, "x86_64", "pc", "512M", "dwarf")
