@@ -7,6 +7,11 @@
  * directory (falling back to a hidden temporary name where the file system
  * has no O_TMPFILE), so a killed tool leaves no truncated vmcore behind.
  * "-" means standard output (a pipe or a file given by the shell).
+ *
+ * If the tool dies (even by SIGKILL), the final close of an unfinished
+ * file -- freeing its blocks, waiting for its writeback -- happens in a
+ * small keeper process, not in the dying tool, whose exit is what releases
+ * QEMU's threads.
  */
 #ifndef QLD_OUTPUT_H
 #define QLD_OUTPUT_H
@@ -23,6 +28,12 @@ struct ld_output {
 	int dirfd;
 	char *final_path;
 	char *tmp_path;		/* named temporary, when O_TMPFILE fails */
+	/*
+	 * A child holding a duplicate of fd until we are gone (see
+	 * start_keeper in output.c), and our end of the pipe it waits on.
+	 */
+	int keeper_pid;
+	int keeper_pipe;
 };
 
 /*

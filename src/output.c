@@ -61,8 +61,66 @@ static const char *tmp_base(const struct ld_output *out)
 	return s ? s + 1 : out->tmp_path;
 }
 
+/*
+ * The kernel releases QEMU's threads when our tracing thread exits, and an
+ * exiting process closes its files first: the last close of a big
+ * unfinished (unlinked) vmcore frees its blocks and waits for writeback in
+ * flight, which kept a frozen VM stopped for 1.5 s after a SIGKILL.  A
+ * child holding a duplicate of the descriptor makes that last close its
+ * own, after we are gone.  It waits for end-of-file on a pipe (our end
+ * closes when we exit, however we exit), removes a named temporary if one
+ * is left, and exits.  It runs nothing but async-signal-safe calls: it is
+ * forked from a process that may already have threads.
+ */
+static void start_keeper(struct ld_output *out)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return;		/* best effort: the dump works without it */
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return;
+	}
+	if (pid == 0) {
+		/* keep the file, the directory and the pipe, nothing else */
+		int file = fcntl(out->fd, F_DUPFD, 10);
+		int pipe_in = fcntl(p[0], F_DUPFD, 10);
+		int dir = out->dirfd >= 0 ? fcntl(out->dirfd, F_DUPFD, 10) : -1;
+		char c;
+
+		if (file < 0 || pipe_in < 0 || dup2(file, 0) < 0 ||
+		    dup2(pipe_in, 1) < 0 || (dir >= 0 && dup2(dir, 2) < 0))
+			_exit(0);
+		if (dir < 0)
+			close(2);
+		close_range(3, ~0u, 0);
+		while (read(1, &c, 1) < 0 && errno == EINTR)
+			;
+		if (async_tmp_set && out->dirfd >= 0)
+			unlinkat(2, async_tmp_name, 0);
+		_exit(0);
+	}
+	close(p[0]);
+	out->keeper_pid = pid;
+	out->keeper_pipe = p[1];
+}
+
+static void stop_keeper(struct ld_output *out)
+{
+	if (out->keeper_pipe >= 0)
+		close(out->keeper_pipe);
+	out->keeper_pipe = -1;
+	/* it exits at once; reaping it is not worth a wait here */
+	out->keeper_pid = 0;
+}
+
 static void release(struct ld_output *out)
 {
+	stop_keeper(out);
 	if (out->fd >= 0 && !out->is_stdout)
 		close(out->fd);
 	out->fd = -1;
@@ -157,6 +215,7 @@ struct ld_error *ld_output_open(struct ld_output *out, const char *path,
 	memset(out, 0, sizeof(*out));
 	out->fd = -1;
 	out->dirfd = -1;
+	out->keeper_pipe = -1;
 	out->force = force;
 	if (!path || !*path)
 		return ld_error(LD_EXIT_OUTPUT, "empty output path");
@@ -192,6 +251,12 @@ struct ld_error *ld_output_open(struct ld_output *out, const char *path,
 		goto fail;
 	}
 	if (lstat(path, &st) == 0) {
+		if (!force && S_ISLNK(st.st_mode)) {
+			err = ld_error(LD_EXIT_OUTPUT,
+				       "%s is a symbolic link (--force replaces the link itself; it is never followed)",
+				       path);
+			goto fail;
+		}
 		if (!force) {
 			err = ld_error(LD_EXIT_OUTPUT,
 				       "%s exists (use --force to overwrite)",
@@ -217,6 +282,18 @@ struct ld_error *ld_output_open(struct ld_output *out, const char *path,
 		else
 			err = ld_error_errno(LD_EXIT_OUTPUT, e,
 					     "opening directory %s", dir);
+		goto fail;
+	}
+
+	/*
+	 * In a directory others may write to without the sticky bit, anyone
+	 * can rename our vmcore away or swap another file in under its name.
+	 */
+	if (fstat(out->dirfd, &st) == 0 && (st.st_mode & S_IWOTH) &&
+	    !(st.st_mode & S_ISVTX) && !force) {
+		err = ld_error(LD_EXIT_OUTPUT,
+			       "directory %s is writable by others without the sticky bit: anyone could replace the vmcore there (use --force to write there anyway)",
+			       dir);
 		goto fail;
 	}
 
@@ -258,6 +335,7 @@ struct ld_error *ld_output_open(struct ld_output *out, const char *path,
 		goto fail;
 	}
 	out->seekable = true;
+	start_keeper(out);
 	free(dir);
 	return NULL;
 

@@ -207,6 +207,118 @@ Test(output, force_replaces_atomically)
 	remove_dir(dir);
 }
 
+Test(output, symlink_refused_without_force_and_never_followed)
+{
+	char *dir = make_dir(), path[128], victim[128];
+	struct ld_output out;
+	struct ld_error *err;
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/vmcore", dir);
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	write_file(victim, "precious");
+	cr_assert_eq(symlink(victim, path), 0);
+	err = ld_output_open(&out, path, false);
+	cr_assert_not_null(err);
+	cr_expect_eq(err->code, LD_EXIT_OUTPUT);
+	cr_expect(strstr(err->message, "is a symbolic link"), "%s", err->message);
+	ld_error_free(err);
+	ld_output_abort(&out);
+
+	/* --force replaces the link, and the file it pointed to is untouched */
+	err = ld_output_open(&out, path, true);
+	cr_assert_null(err, "%s", err ? err->message : "");
+	write_str(&out, "vmcore");
+	err = ld_output_commit(&out);
+	cr_assert_null(err, "%s", err ? err->message : "");
+	cr_assert(lstat(path, &st) == 0);
+	cr_expect(S_ISREG(st.st_mode), "the link became the vmcore itself");
+	assert_file(path, "vmcore");
+	assert_file(victim, "precious");
+	remove_dir(dir);
+}
+
+Test(output, directory_writable_by_others_without_sticky_bit_refused)
+{
+	char *dir = make_dir(), *path = path_in(dir, "vmcore");
+	struct ld_output out;
+	struct ld_error *err;
+
+	cr_assert_eq(chmod(dir, 0777), 0);
+	err = ld_output_open(&out, path, false);
+	cr_assert_not_null(err);
+	cr_expect_eq(err->code, LD_EXIT_OUTPUT);
+	cr_expect(strstr(err->message, "writable by others without the sticky bit"),
+		  "%s", err->message);
+	ld_error_free(err);
+	ld_output_abort(&out);
+	cr_expect_eq(count_entries(dir, NULL, 0), 0);
+
+	/* sticky (like /tmp): fine */
+	cr_assert_eq(chmod(dir, 01777), 0);
+	err = ld_output_open(&out, path, false);
+	cr_assert_null(err, "%s", err ? err->message : "");
+	ld_output_abort(&out);
+
+	/* --force: the user said so */
+	cr_assert_eq(chmod(dir, 0777), 0);
+	err = ld_output_open(&out, path, true);
+	cr_assert_null(err, "%s", err ? err->message : "");
+	write_str(&out, "x");
+	err = ld_output_commit(&out);
+	cr_assert_null(err, "%s", err ? err->message : "");
+	assert_file(path, "x");
+	cr_assert_eq(chmod(dir, 0700), 0);
+	remove_dir(dir);
+}
+
+/*
+ * The last close of an unfinished vmcore (freeing its blocks, waiting for
+ * writeback) must not happen in a dying tool: a keeper process holds the
+ * file until the tool is gone, and only then lets it go.
+ */
+Test(output, keeper_holds_the_unfinished_file_until_we_are_gone)
+{
+	char *dir = make_dir(), *path = path_in(dir, "vmcore");
+	int p[2], st;
+	pid_t child;
+
+	cr_assert(pipe(p) == 0);
+	child = fork();
+	if (child == 0) {
+		struct ld_output out;
+		struct ld_error *err = ld_output_open(&out, path, false);
+		char c = err ? 'E' : 'K';
+
+		if (!err)
+			c = out.keeper_pid > 0 ? 'K' : 'N';
+		if (write(p[1], &c, 1) != 1 ||
+		    write(p[1], &out.keeper_pid, sizeof(out.keeper_pid)) !=
+			    sizeof(out.keeper_pid))
+			_exit(2);
+		pause();	/* killed below, mid-"dump" */
+		_exit(0);
+	}
+	close(p[1]);
+	char c = 0;
+	int keeper = 0;
+
+	cr_assert_eq(read(p[0], &c, 1), 1);
+	cr_assert_eq(read(p[0], &keeper, sizeof(keeper)), (ssize_t)sizeof(keeper));
+	close(p[0]);
+	cr_assert_eq(c, 'K', "a keeper was started (%c)", c);
+	cr_expect(kill(keeper, 0) == 0, "the keeper runs while the tool does");
+	kill(child, SIGKILL);
+	cr_assert_eq(waitpid(child, &st, 0), child);
+	/* it exits once we are gone (it is not our child: poll) */
+	for (int i = 0; i < 2000 && kill(keeper, 0) == 0; i++)
+		usleep(1000);
+	cr_expect(kill(keeper, 0) < 0 && errno == ESRCH,
+		  "the keeper exits after the tool");
+	cr_expect_eq(count_entries(dir, NULL, 0), 0, "nothing left behind");
+	remove_dir(dir);
+}
+
 Test(output, name_taken_after_open_is_not_overwritten)
 {
 	char *dir = make_dir(), *path = path_in(dir, "vmcore");
