@@ -23,6 +23,7 @@ enum ld_exit {
 	LD_EXIT_OUTPUT = 7,      /* cannot create or write the vmcore */
 	LD_EXIT_COPY = 8,        /* guest RAM vanished or unreadable mid-dump */
 	LD_EXIT_INTERRUPTED = 9, /* SIGINT, SIGTERM or SIGHUP */
+	LD_EXIT_BUSY = 10,       /* QEMU is traced by another process: retry */
 };
 
 struct ld_error {

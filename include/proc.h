@@ -15,8 +15,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include "error.h"
+#include "reader.h"
 
 enum ld_boost_mode {
 	/*
@@ -75,11 +77,39 @@ void ld_proc_release_all_async(void);
 
 void ld_proc_close(struct ld_proc *proc);
 
+/* What a read of the target is for: its faults are reported as such. */
+enum ld_read_what {
+	LD_READ_QEMU,	/* QEMU's own structures: LD_EXIT_MODEL */
+	LD_READ_GUEST,	/* guest RAM: LD_EXIT_COPY */
+};
+
 /*
- * Read len bytes at addr in the target.  Short reads and faults are errors
- * naming the address ("reading 0x... (16 bytes) in pid N: Bad address").
+ * The one call through which the target's memory is read
+ * (process_vm_readv, EINTR retried).  Returns the bytes read, or -1 with
+ * *errnum set; no progress at all counts as EFAULT.
+ */
+ssize_t ld_target_readv(pid_t pid, const struct iovec *local,
+			unsigned long nlocal, const struct iovec *remote,
+			unsigned long nremote, int *errnum);
+
+/*
+ * The one mapping from a failed target read to an error: the process gone
+ * (LD_EXIT_TARGET), not permitted (LD_EXIT_PERMISSION), or a fault in QEMU's
+ * structures or in guest RAM, per what, naming addr.
+ */
+struct ld_error *ld_target_read_error(pid_t pid, int errnum,
+				      enum ld_read_what what, uint64_t addr,
+				      size_t len);
+
+/*
+ * Read len bytes of QEMU's structures at addr.  Short reads and faults are
+ * errors naming the address ("reading QEMU structures at 0x... (16 bytes)
+ * in pid N: Bad address").
  */
 struct ld_error *ld_proc_read(pid_t pid, uint64_t addr, void *buf, size_t len);
+
+/* An ld_reader of QEMU's structures in proc's process (ld_proc_read). */
+struct ld_reader ld_proc_reader(const struct ld_proc *proc);
 
 /*
  * Read head_len bytes at each of n addresses (n <= 1024) into heads (n *

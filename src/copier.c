@@ -125,6 +125,7 @@ static struct ld_error *read_batch(pid_t pid, uint64_t host,
 		struct iovec liov = { buf + done, len - done };
 		size_t n = 0, pos = done;
 		ssize_t r;
+		int e = 0;
 
 		while (pos < len && n < max_iov) {
 			size_t c = len - pos;
@@ -137,30 +138,12 @@ static struct ld_error *read_batch(pid_t pid, uint64_t host,
 			n++;
 		}
 		liov.iov_len = pos - done;
-		r = process_vm_readv(pid, &liov, 1, riov, n, 0);
+		r = ld_target_readv(pid, &liov, 1, riov, n, &e);
 		(*calls)++;
-		if (r > 0) {
-			done += (size_t)r;
-			continue;
-		}
-		if (r < 0 && errno == EINTR)
-			continue;
-		{
-			int e = r < 0 ? errno : EFAULT;
-			uint64_t at = host + done;
-
-			if (e == ESRCH)
-				return ld_error(LD_EXIT_TARGET,
-						"target process %d is gone",
-						(int)pid);
-			if (e == EPERM)
-				return ld_error_errno(LD_EXIT_PERMISSION, e,
-						      "reading guest RAM at host 0x%" PRIx64,
-						      at);
-			return ld_error_errno(LD_EXIT_COPY, e,
-					      "guest RAM at host 0x%" PRIx64 " became unreadable",
-					      at);
-		}
+		if (r < 0)
+			return ld_target_read_error(pid, e, LD_READ_GUEST,
+						    host + done, len - done);
+		done += (size_t)r;
 	}
 	return NULL;
 }

@@ -338,14 +338,6 @@ static struct ld_error *parse_options(int argc, char **argv,
 	return NULL;
 }
 
-static struct ld_error *proc_reader(void *ctx, uint64_t addr, void *buf,
-				    size_t len)
-{
-	const struct ld_proc *proc = ctx;
-
-	return ld_proc_read(proc->pid, addr, buf, len);
-}
-
 /* Everything read from QEMU while it is frozen. */
 struct snapshot {
 	struct ld_memmap map;
@@ -385,7 +377,7 @@ static struct ld_error *read_snapshot(const struct options *o,
 				      const struct ld_layout *layout,
 				      struct snapshot *snap)
 {
-	struct ld_reader rd = { .read = proc_reader, .ctx = proc };
+	struct ld_reader rd = ld_proc_reader(proc);
 	struct ld_error *err;
 
 	err = ld_memmap_read(layout, layout->symbol[LS_ADDRESS_SPACE_MEMORY],
@@ -452,7 +444,7 @@ static struct ld_error *prescan_vmcoreinfo(struct ld_proc *proc,
 					   struct snapshot *snap,
 					   struct ld_vmcoreinfo_scan *scan)
 {
-	struct ld_reader rd = { .read = proc_reader, .ctx = proc };
+	struct ld_reader rd = ld_proc_reader(proc);
 	struct ld_error *err;
 
 	err = ld_vmcoreinfo_prescan(scan, &snap->map, &rd, proc_heads, proc);

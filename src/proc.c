@@ -23,6 +23,8 @@
 #define MAX_THREADS	65536
 #define MAX_PASSES	100
 #define STOP_DEADLINE_NS	(2ull * 1000 * 1000 * 1000)
+/* Another tracer: wait this long for it (a meta freeze lasts < 1 ms). */
+#define BUSY_WAIT_NS	(200ull * 1000 * 1000)
 /* Longest single wait for a stop notification (SIGCHLD) before polling. */
 #define STOP_POLL_NS	(200ull * 1000)
 #define BOOST_PRIORITY	1	/* above every SCHED_OTHER task, below any
@@ -115,6 +117,47 @@ static char task_state(pid_t pid, pid_t tid)
 	return p[2];
 }
 
+/* TracerPid of a thread, 0 if none or unknown. */
+static pid_t task_tracer(pid_t pid, pid_t tid)
+{
+	char path[64], line[256];
+	pid_t tracer = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", (int)pid, (int)tid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		int v;
+
+		if (sscanf(line, "TracerPid: %d", &v) == 1) {
+			tracer = v;
+			break;
+		}
+	}
+	fclose(f);
+	return tracer;
+}
+
+static struct ld_error *busy_error(pid_t pid, pid_t tid, pid_t tracer)
+{
+	char path[64], comm[32] = "?";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)tracer);
+	f = fopen(path, "re");
+	if (f) {
+		if (fgets(comm, sizeof(comm), f))
+			comm[strcspn(comm, "\n")] = '\0';
+		fclose(f);
+		ld_make_printable(comm);
+	}
+	return ld_error(LD_EXIT_BUSY,
+			"thread %d of pid %d is already being traced by PID %d (%s): another qemu-livedump (--freeze=full), gdb or strace holds QEMU; try again when it is done",
+			(int)tid, (int)pid, (int)tracer, comm);
+}
+
 /* Tgid from /proc/PID/status, or -1. */
 static pid_t status_tgid(pid_t pid)
 {
@@ -186,6 +229,7 @@ static struct ld_error *probe_read(pid_t pid)
 		struct iovec local = { buf, sizeof(buf) };
 		struct iovec remote;
 		ssize_t n;
+		int e = 0;
 
 		if (sscanf(line, "%llx-%llx %7s", &start, &end, perms) != 3)
 			continue;
@@ -195,20 +239,12 @@ static struct ld_error *probe_read(pid_t pid)
 		tries++;
 		remote.iov_base = (void *)(uintptr_t)start;
 		remote.iov_len = sizeof(buf);
-		n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
-		if (n > 0) {
+		n = ld_target_readv(pid, &local, 1, &remote, 1, &e);
+		if (n > 0 || e == EPERM || e == ESRCH) {
 			fclose(f);
-			return NULL;
-		}
-		if (n < 0 && errno == EPERM) {
-			fclose(f);
-			return permission_error(pid, EPERM,
-						"process_vm_readv on");
-		}
-		if (n < 0 && errno == ESRCH) {
-			fclose(f);
-			return ld_error(LD_EXIT_TARGET, "process %d exited",
-					(int)pid);
+			return n > 0 ? NULL :
+			       ld_target_read_error(pid, e, LD_READ_QEMU,
+						    start, sizeof(buf));
 		}
 	}
 	fclose(f);
@@ -393,6 +429,14 @@ static struct ld_error *seize_new(struct ld_proc *proc, size_t *fresh,
 			st = task_state(proc->pid, tid);
 			if (st == 0 || st == 'Z' || st == 'X')
 				continue;	/* exiting */
+			if (e == EPERM) {
+				pid_t tracer = task_tracer(proc->pid, tid);
+
+				if (tracer > 0 && tracer != getpid()) {
+					closedir(d);
+					return busy_error(proc->pid, tid, tracer);
+				}
+			}
 			if (e == EPERM && proc->ntids > 0) {
 				/* we hold its siblings: it is exiting */
 				(*retry)++;
@@ -615,7 +659,7 @@ static struct ld_error *wait_stops(struct ld_proc *proc, uint64_t deadline)
 	return NULL;
 }
 
-struct ld_error *ld_proc_freeze(struct ld_proc *proc)
+static struct ld_error *freeze_once(struct ld_proc *proc)
 {
 	/* reset to the first PTRACE_INTERRUPT below: the VM pause starts there */
 	uint64_t start = ld_now_ns(), deadline = start + STOP_DEADLINE_NS;
@@ -686,10 +730,29 @@ struct ld_error *ld_proc_freeze(struct ld_proc *proc)
 		 */
 		ld_error_free(wait_stops(proc, ld_now_ns() + 100000000ull));
 		ld_proc_thaw(proc);
-		return ld_error_context(err, "freezing pid %d",
-					(int)proc->pid);
+		return err;
 	}
 	return NULL;
+}
+
+struct ld_error *ld_proc_freeze(struct ld_proc *proc)
+{
+	uint64_t give_up = ld_now_ns() + BUSY_WAIT_NS;
+
+	/*
+	 * Another tracer (an overlapping meta-mode run) lets go within a
+	 * millisecond: release what we hold, wait a little, start over.
+	 */
+	for (;;) {
+		struct ld_error *err = freeze_once(proc);
+		struct timespec ts = { 0, 2 * 1000 * 1000 };
+
+		if (!err || err->code != LD_EXIT_BUSY || ld_now_ns() >= give_up)
+			return err ? ld_error_context(err, "freezing pid %d",
+						      (int)proc->pid) : NULL;
+		ld_error_free(err);
+		nanosleep(&ts, NULL);
+	}
 }
 
 void ld_proc_thaw(struct ld_proc *proc)
@@ -734,40 +797,78 @@ void ld_proc_close(struct ld_proc *proc)
 	proc->cap = 0;
 }
 
+ssize_t ld_target_readv(pid_t pid, const struct iovec *local,
+			unsigned long nlocal, const struct iovec *remote,
+			unsigned long nremote, int *errnum)
+{
+	for (;;) {
+		ssize_t n = process_vm_readv(pid, local, nlocal, remote,
+					     nremote, 0);
+
+		if (n > 0)
+			return n;
+		if (n < 0 && errno == EINTR)
+			continue;
+		*errnum = n < 0 ? errno : EFAULT;
+		return -1;
+	}
+}
+
+struct ld_error *ld_target_read_error(pid_t pid, int errnum,
+				      enum ld_read_what what, uint64_t addr,
+				      size_t len)
+{
+	if (errnum == ESRCH)
+		return ld_error(LD_EXIT_TARGET, "target process %d is gone",
+				(int)pid);
+	if (errnum == EPERM)
+		return permission_error(pid, errnum, "process_vm_readv on");
+	if (what == LD_READ_GUEST)
+		return ld_error_errno(LD_EXIT_COPY, errnum,
+				      "guest RAM at host 0x%" PRIx64 " became unreadable",
+				      addr);
+	return ld_error_errno(LD_EXIT_MODEL, errnum,
+			      "reading QEMU structures at 0x%" PRIx64 " (%zu bytes) in pid %d",
+			      addr, len, (int)pid);
+}
+
 struct ld_error *ld_proc_read(pid_t pid, uint64_t addr, void *buf, size_t len)
 {
 	size_t done = 0;
 
 	if (addr + len < addr)
-		return ld_error(LD_EXIT_COPY,
-				"reading 0x%" PRIx64 " (%zu bytes) in pid %d: range wraps around",
+		return ld_error(LD_EXIT_MODEL,
+				"reading QEMU structures at 0x%" PRIx64 " (%zu bytes) in pid %d: range wraps around",
 				addr, len, (int)pid);
 	while (done < len) {
 		struct iovec local = { (char *)buf + done, len - done };
 		struct iovec remote = {
 			(void *)(uintptr_t)(addr + done), len - done
 		};
-		ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
-		int e = errno;
-		enum ld_exit code = LD_EXIT_COPY;
+		int e = 0;
+		ssize_t n = ld_target_readv(pid, &local, 1, &remote, 1, &e);
 
-		if (n > 0) {
-			done += (size_t)n;
-			continue;
-		}
-		if (n == 0)
-			e = EFAULT;	/* no progress: the page is not there */
-		if (e == EINTR)
-			continue;
-		if (e == EPERM)
-			code = LD_EXIT_PERMISSION;
-		else if (e == ESRCH)
-			code = LD_EXIT_TARGET;
-		return ld_error_errno(code, e,
-				      "reading 0x%" PRIx64 " (%zu bytes) in pid %d",
-				      addr, len, (int)pid);
+		if (n < 0)
+			return ld_target_read_error(pid, e, LD_READ_QEMU, addr,
+						    len);
+		done += (size_t)n;
 	}
 	return NULL;
+}
+
+static struct ld_error *proc_reader_read(void *ctx, uint64_t addr, void *buf,
+					 size_t len)
+{
+	const struct ld_proc *proc = ctx;
+
+	return ld_proc_read(proc->pid, addr, buf, len);
+}
+
+struct ld_reader ld_proc_reader(const struct ld_proc *proc)
+{
+	struct ld_reader rd = { .read = proc_reader_read, .ctx = (void *)proc };
+
+	return rd;
 }
 
 size_t ld_proc_read_heads(pid_t pid, const uint64_t *addrs, size_t n,
@@ -792,15 +893,16 @@ size_t ld_proc_read_heads(pid_t pid, const uint64_t *addrs, size_t n,
 			(unsigned char *)heads + done * head_len,
 			(n - done) * head_len,
 		};
-		ssize_t got = process_vm_readv(pid, &local, 1, remote + done,
-					       n - done, 0);
+		int e = 0;
+		ssize_t got = ld_target_readv(pid, &local, 1, remote + done,
+					      n - done, &e);
 		size_t whole = got > 0 ? (size_t)got / head_len : 0;
 
 		for (size_t i = 0; i < whole; i++)
 			ok[done + i] = true;
 		good += whole;
 		done += whole;
-		if (done == n || (got < 0 && errno == ESRCH))
+		if (done == n || (got < 0 && e == ESRCH))
 			break;
 		done++;		/* the head that faulted */
 	}

@@ -366,6 +366,11 @@ Test(live, corrupt_backpointer) { corrupt("backptr", 6, "points back to MemoryRe
 Test(live, corrupt_null_map) { corrupt("null-map", 6, "no current_map"); }
 Test(live, corrupt_bounds) { corrupt("bounds", 6, "outside RAMBlock"); }
 Test(live, vanished_range_names_the_block) { corrupt("hole", 8, "ramC"); }
+/* a fault in QEMU's structures is not a copy error */
+Test(live, corrupt_wild_map_is_a_qemu_structures_error)
+{
+	corrupt("wild-map", 6, "reading QEMU structures at 0x");
+}
 
 /* No vmcoreinfo device: the kernel's note is found in guest RAM. */
 Test(live, vmcoreinfo_found_in_guest_ram)
@@ -631,6 +636,150 @@ Test(live, the_copy_runs_at_normal_priority)
 Test(live, the_full_freeze_copy_runs_at_normal_priority)
 {
 	copy_at_normal_priority("--freeze=full");
+}
+
+/* A second dump while a --freeze=full one holds QEMU: a clear "busy". */
+Test(live, second_full_freeze_is_told_who_holds_qemu)
+{
+	char second[4200], want[64];
+	struct tool_run r;
+	pid_t first;
+	int st;
+
+	start("tests/fake-qemu-a", NULL);
+	first = spawn_until_frozen("1500", "--freeze=full");
+	snprintf(second, sizeof(second), "%s.second", out);
+	const char *const extra[] = { "--freeze=full", NULL };
+	char pid[16];
+	const char *argv[] = { "qemu-livedump", "-p", pid, "-a", "X86_64", "-o",
+			       second, extra[0], NULL };
+
+	snprintf(pid, sizeof(pid), "%d", (int)fx.pid);
+	cr_assert(tool_run(&r, argv, NULL, -1, 30));
+	cr_expect_eq(r.status, 10, "busy: exit 10, got %d: %s", r.status, r.err);
+	snprintf(want, sizeof(want), "already being traced by PID %d ", (int)first);
+	cr_expect(strstr(r.err, want), "names the first run (%s): %s", want, r.err);
+	cr_expect_eq(access(second, F_OK), -1, "no second vmcore");
+	cr_assert_eq(waitpid(first, &st, 0), first);
+	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		  "the first run completes (status 0x%x)", st);
+	check_vmcore(out, false, FAKE_DEFAULT_VCPUS);
+	finish();
+}
+
+/* Overlapping meta runs: the second waits out the first's short freeze. */
+Test(live, overlapping_meta_runs_both_succeed)
+{
+	char second[4200], pid[16];
+	struct tool_run r;
+	pid_t first;
+	int st;
+
+	start("tests/fake-qemu-a", NULL);
+	first = spawn_until_frozen("60", "--freeze=meta");
+	snprintf(second, sizeof(second), "%s.second", out);
+	snprintf(pid, sizeof(pid), "%d", (int)fx.pid);
+	const char *argv[] = { "qemu-livedump", "-p", pid, "-a", "X86_64", "-o",
+			       second, NULL };
+
+	cr_assert(tool_run(&r, argv, NULL, -1, 30));
+	cr_expect_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+	cr_assert_eq(waitpid(first, &st, 0), first);
+	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status 0x%x", st);
+	check_vmcore(out, false, FAKE_DEFAULT_VCPUS);
+	check_vmcore(second, false, FAKE_DEFAULT_VCPUS);
+	unlink(second);
+	finish();
+}
+
+/* ...and two in a row. */
+Test(live, meta_runs_in_a_row_both_succeed)
+{
+	struct tool_run r;
+
+	start("tests/fake-qemu-a", NULL);
+	dump(&r, NULL);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	const char *const force[] = { "--force", NULL };
+	dump(&r, force);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	check_vmcore(out, false, FAKE_DEFAULT_VCPUS);
+	finish();
+}
+
+/* Threads of pid whose state letter is state. */
+static int threads_in_state(pid_t pid, char state)
+{
+	char path[320], buf[512];
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		char *close;
+		FILE *f;
+		size_t len;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/stat", (int)pid,
+			 de->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		len = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[len] = '\0';
+		close = strrchr(buf, ')');
+		if (close && close[1] == ' ' && close[2] == state)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/* A QEMU stopped (SIGSTOP) before we came is left stopped, as found. */
+static void stopped_qemu_is_left_stopped(const char *freeze)
+{
+	int nthreads, waited = 0;
+	struct tool_run r;
+
+	start("tests/fake-qemu-a", NULL);
+	nthreads = threads_in_state(fx.pid, 'S') + threads_in_state(fx.pid, 'R');
+	cr_assert_eq(kill(fx.pid, SIGSTOP), 0);
+	while (threads_in_state(fx.pid, 'T') < nthreads && waited++ < 2000)
+		usleep(1000);
+	cr_assert_eq(threads_in_state(fx.pid, 'T'), nthreads, "SIGSTOP took");
+	const char *const extra[] = { freeze, NULL };
+	dump(&r, extra);
+	cr_expect_eq(r.status, 0, "%s: exit %d: %s", freeze, r.status, r.err);
+	usleep(50 * 1000);
+	cr_expect_eq(threads_in_state(fx.pid, 'T'), nthreads,
+		     "%s: every thread still stopped after the dump", freeze);
+	cr_expect_not(value_advances(fx.pid, fx.heartbeat, 200),
+		      "%s: the stopped QEMU did not run", freeze);
+	check_vmcore(out, false, FAKE_DEFAULT_VCPUS);
+	kill(fx.pid, SIGCONT);
+	finish();	/* running again: heartbeat advances */
+}
+
+Test(live, sigstopped_qemu_is_left_stopped_meta)
+{
+	stopped_qemu_is_left_stopped("--freeze=meta");
+}
+
+Test(live, sigstopped_qemu_is_left_stopped_full)
+{
+	stopped_qemu_is_left_stopped("--freeze=full");
+}
+
+Test(live, sigstopped_qemu_is_left_stopped_none)
+{
+	stopped_qemu_is_left_stopped("--freeze=none");
 }
 
 /* ^Z must not suspend the tool, or a frozen VM would stay frozen. */

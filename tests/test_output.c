@@ -870,16 +870,47 @@ Test(copier, proc_read_names_address)
 	cr_assert_null(err, "%s", err ? err->message : "");
 	for (size_t i = 0; i < sizeof(buf); i++)
 		cr_assert_eq(buf[i], pattern(5, 3 + i));
-	/* straddles into the PROT_NONE page: the short read is an error */
+	/*
+	 * straddles into the PROT_NONE page: the short read is an error, and
+	 * ld_proc_read is for QEMU's structures: a "QEMU structures" error
+	 */
 	err = ld_proc_read(rc.pid, rc.addr + 20 * PAGE - 8, buf, 16);
 	cr_assert_not_null(err);
-	cr_assert_eq(err->code, LD_EXIT_COPY);
-	snprintf(want, sizeof(want), "reading 0x%" PRIx64 " (16 bytes) in pid %d",
+	cr_assert_eq(err->code, LD_EXIT_MODEL);
+	snprintf(want, sizeof(want), "reading QEMU structures at 0x%" PRIx64 " (16 bytes) in pid %d",
 		 rc.addr + 20 * PAGE - 8, (int)rc.pid);
 	cr_assert(strstr(err->message, want) &&
 		  strstr(err->message, "Bad address"), "%s", err->message);
 	ld_error_free(err);
 	stop_ram_child(&rc);
+}
+
+/* One errno -> category mapping for every read of the target. */
+Test(copier, target_read_errors_by_category)
+{
+	struct ld_error *e;
+
+	e = ld_target_read_error(4242, ESRCH, LD_READ_QEMU, 0x1000, 8);
+	cr_expect_eq(e->code, LD_EXIT_TARGET);
+	cr_expect(strstr(e->message, "target process 4242 is gone"), "%s", e->message);
+	ld_error_free(e);
+	e = ld_target_read_error(4242, ESRCH, LD_READ_GUEST, 0x1000, 8);
+	cr_expect_eq(e->code, LD_EXIT_TARGET);
+	ld_error_free(e);
+	e = ld_target_read_error(4242, EFAULT, LD_READ_QEMU, 0x1000, 8);
+	cr_expect_eq(e->code, LD_EXIT_MODEL, "a fault in QEMU's structures");
+	cr_expect(strstr(e->message, "reading QEMU structures at 0x1000 (8 bytes) in pid 4242: Bad address"),
+		  "%s", e->message);
+	ld_error_free(e);
+	e = ld_target_read_error(4242, EFAULT, LD_READ_GUEST, 0x2000, 8);
+	cr_expect_eq(e->code, LD_EXIT_COPY, "a fault in guest RAM");
+	cr_expect(strstr(e->message, "guest RAM at host 0x2000 became unreadable: Bad address"),
+		  "%s", e->message);
+	ld_error_free(e);
+	e = ld_target_read_error(4242, EPERM, LD_READ_GUEST, 0x2000, 8);
+	cr_expect_eq(e->code, LD_EXIT_PERMISSION);
+	cr_expect(strstr(e->message, "CAP_SYS_PTRACE"), "%s", e->message);
+	ld_error_free(e);
 }
 
 static long peak_rss_kib(void)

@@ -37,6 +37,7 @@ import argparse
 import difflib
 import json
 import os
+import random
 import re
 import shutil
 import stat
@@ -981,6 +982,81 @@ def backtraces_dwarf_x86_64_pc(ctx):
 @test
 def backtraces_stock_aarch64_virt(ctx):
     backtraces(ctx, "aarch64", "virt", "stock")
+
+
+def stopped_threads(pid):
+    """Threads of pid in a ptrace stop ('t'), from /proc."""
+    n = 0
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+                st = f.read()
+        except OSError:
+            continue
+        if st[st.rindex(")") + 2] == "t":
+            n += 1
+    return n
+
+
+KILL_BOUND_S = 0.25     # asserted; docs/RELIABILITY.md has the figures
+
+
+@test
+def sigkill_at_20_points_releases_the_vm_fast(ctx):
+    """SIGKILL of the tool at random points of a 2 GiB dump (meta and
+    full, to disk and to tmpfs): every QEMU thread runs again soon after."""
+    c = Checks()
+    install = ctx.install("x86_64", "stock")
+    accel = ctx.accel("x86_64", install)
+    seed = int(os.environ.get("QLD_KILL_SEED", "0")) or \
+        random.SystemRandom().randrange(1, 1 << 30)
+    rnd = random.Random(seed)
+    dests = {"disk": "/var/tmp/qld-e2e-kill-%d" % os.getpid(),
+             "tmpfs": ctx.path("kill")}
+    for d in dests.values():
+        os.makedirs(d, exist_ok=True)
+    figures = []
+    try:
+        with qh.start_payload_vm("x86_64", "pc", "2048M", qh.new_token(),
+                                 ctx.payloads, accel=accel,
+                                 install=install) as vm:
+            qh.wait_until_stamped(vm, 300)
+            for i in range(20):
+                freeze = ("full", "meta")[i % 2]
+                dest = ("disk", "tmpfs")[(i // 2) % 2]
+                out = os.path.join(dests[dest], "kill.vmcore")
+                tool = subprocess.Popen(
+                    [ctx.tool, "-p", str(vm.pid), "-a", "X86_64", "-o", out,
+                     "--force", "-q", "--freeze=" + freeze],
+                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL)
+                time.sleep(rnd.uniform(0.02, 1.5))
+                was = stopped_threads(vm.pid)
+                t0 = time.monotonic()
+                tool.kill()
+                while stopped_threads(vm.pid) and \
+                        time.monotonic() - t0 < 10:
+                    time.sleep(0.0005)
+                dt = time.monotonic() - t0
+                tool.wait()
+                figures.append((freeze, dest, was, dt))
+                c.expect(dt <= KILL_BOUND_S,
+                         "try %d (%s, %s, %d threads stopped at the kill): "
+                         "QEMU ran again only %.1f ms after the SIGKILL" %
+                         (i, freeze, dest, was, dt * 1e3))
+                c.expect(not os.listdir(dests[dest]),
+                         "try %d left %r" % (i, os.listdir(dests[dest])))
+            check_vm_running(c, vm)
+    finally:
+        shutil.rmtree(dests["disk"], ignore_errors=True)
+    frozen = [f for f in figures if f[2]]
+    detail("seed %d; %d kills hit a frozen VM; release after the kill: "
+           "%s" % (seed, len(frozen), ", ".join(
+               "%s/%s %.1f ms" % (f[0], f[1], f[3] * 1e3)
+               for f in figures)))
+    c.expect(len(frozen) >= 5, "only %d of 20 kills hit a frozen VM" %
+             len(frozen))
+    c.done()
 
 
 @test
