@@ -24,4 +24,5 @@ apt-get install -y -qq \
 	gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu \
 	dpkg-dev ninja-build meson libglib2.0-dev libpixman-1-dev python3-venv \
 	flex bison libfdt-dev zlib1g-dev \
-	debuginfod debootstrap python3-jsonschema >/dev/null
+	debuginfod debootstrap python3-jsonschema \
+	clang-14 libfuzzer-14-dev libclang-rt-14-dev valgrind >/dev/null

@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * fuzz_seed.c - record seed images for fuzz_memmap and fuzz_cpus from a
+ * live (fake) QEMU: every read the real walks make, with its bytes, and the
+ * symbol addresses (format: fuzz_image.h).
+ *
+ *   fuzz_seed PID MEMMAP_OUT CPUS_OUT
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch.h"
+#include "cpu.h"
+#include "fuzz_image.h"
+#include "layout_source.h"
+#include "memmap.h"
+#include "proc.h"
+
+struct recorder {
+	struct ld_reader inner;
+	FILE *out;
+};
+
+static void put_le(FILE *f, uint64_t v, int bytes)
+{
+	for (int i = 0; i < bytes; i++)
+		fputc((int)(v >> (8 * i)) & 0xff, f);
+}
+
+static struct ld_error *record_read(void *ctx, uint64_t addr, void *buf,
+				    size_t len)
+{
+	struct recorder *r = ctx;
+	struct ld_error *err = r->inner.read(r->inner.ctx, addr, buf, len);
+
+	if (!err) {
+		put_le(r->out, addr, 8);
+		put_le(r->out, len, 4);
+		fwrite(buf, 1, len, r->out);
+	}
+	return err;
+}
+
+static FILE *start_image(const char *path, const struct ld_layout *l)
+{
+	FILE *f = fopen(path, "wb");
+
+	if (!f) {
+		perror(path);
+		exit(1);
+	}
+	fwrite(FUZZ_MAGIC, 1, 8, f);
+	for (int s = 0; s < LS_COUNT; s++)
+		put_le(f, l->have_symbol[s] ? l->symbol[s] : 0, 8);
+	return f;
+}
+
+static void die(struct ld_error *err)
+{
+	fprintf(stderr, "fuzz_seed: %s\n", err->message);
+	exit(1);
+}
+
+int main(int argc, char **argv)
+{
+	struct ld_layout_origin origin;
+	struct ld_layout layout;
+	struct ld_proc proc = { 0 };
+	struct ld_memmap map = { 0 };
+	struct ld_cpus cpus = { 0 };
+	struct recorder rec;
+	struct ld_error *err;
+
+	if (argc != 4) {
+		fprintf(stderr, "usage: fuzz_seed PID MEMMAP_OUT CPUS_OUT\n");
+		return 2;
+	}
+	memset(&layout, 0, sizeof(layout));
+	err = ld_proc_open(&proc, atoi(argv[1]));
+	if (!err)
+		err = ld_layout_resolve(proc.pid, NULL, NULL, &layout, &origin);
+	if (!err)
+		err = ld_proc_freeze(&proc);
+	if (err)
+		die(err);
+	rec.inner = ld_proc_reader(&proc);
+	rec.out = start_image(argv[2], &layout);
+	err = ld_memmap_read(&layout, layout.symbol[LS_ADDRESS_SPACE_MEMORY],
+			     &(struct ld_reader){ record_read, &rec }, &map);
+	fclose(rec.out);
+	if (!err) {
+		rec.out = start_image(argv[3], &layout);
+		err = ld_cpus_read_arch(&layout, ld_arch_lookup("X86_64"),
+					&(struct ld_reader){ record_read, &rec },
+					&cpus);
+		fclose(rec.out);
+	}
+	ld_proc_close(&proc);
+	if (err)
+		die(err);
+	printf("fuzz_seed: %zu blocks, %zu vCPUs\n", map.count, (size_t)cpus.count);
+	ld_memmap_free(&map);
+	ld_cpus_free(&cpus);
+	ld_layout_origin_free(&origin);
+	return 0;
+}
