@@ -40,6 +40,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import stat
 import struct
 import subprocess
@@ -998,7 +999,7 @@ def stopped_threads(pid):
     return n
 
 
-KILL_BOUND_S = 0.25     # asserted; docs/RELIABILITY.md has the figures
+KILL_BOUND_S = 0.1      # asserted (50 ms is the target; CI may be loaded); docs/RELIABILITY.md has the figures
 
 
 @test
@@ -1038,14 +1039,19 @@ def sigkill_at_20_points_releases_the_vm_fast(ctx):
                         time.monotonic() - t0 < 10:
                     time.sleep(0.0005)
                 dt = time.monotonic() - t0
-                tool.wait()
+                killed = tool.wait() == -signal.SIGKILL
                 figures.append((freeze, dest, was, dt))
                 c.expect(dt <= KILL_BOUND_S,
                          "try %d (%s, %s, %d threads stopped at the kill): "
                          "QEMU ran again only %.1f ms after the SIGKILL" %
                          (i, freeze, dest, was, dt * 1e3))
-                c.expect(not os.listdir(dests[dest]),
-                         "try %d left %r" % (i, os.listdir(dests[dest])))
+                left = os.listdir(dests[dest])
+                if killed:
+                    c.expect(not left, "try %d: killed mid-dump, it left %r"
+                             % (i, left))
+                else:   # it had finished
+                    for f in left:
+                        os.unlink(os.path.join(dests[dest], f))
             check_vm_running(c, vm)
     finally:
         shutil.rmtree(dests["disk"], ignore_errors=True)
