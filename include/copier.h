@@ -75,7 +75,23 @@ struct ld_error *ld_copy_blocks(pid_t pid, const struct ld_memmap *map,
 				bool seekable, const struct ld_copy_opts *opts,
 				struct ld_copy_stats *stats);
 
-/* Write all of buf at offset (or at the current position if off < 0). */
+/*
+ * Write all of buf at offset (or at the current position if off < 0).
+ * A write interrupted (EINTR) once *stop of ld_write_set_stop() is set
+ * gives up with LD_EXIT_INTERRUPTED instead of retrying.
+ */
 struct ld_error *ld_write_all(int fd, const void *buf, size_t len, off_t off);
+
+/*
+ * Where the run's stop request lives (set by the signal handlers), so that
+ * a write blocked on a stalled pipe (-o - | ssh ...) can be abandoned.
+ */
+void ld_write_set_stop(volatile sig_atomic_t *stop);
+
+/*
+ * For signal handlers: interrupt the copier's writer thread if one is
+ * blocked in a write (async-signal-safe).
+ */
+void ld_copy_interrupt_async(void);
 
 #endif /* QLD_COPIER_H */

@@ -29,6 +29,8 @@
 #include "error.h"
 #include "layout.h"
 #include "memmap.h"
+#include "reader.h"
+#include "warnings.h"
 
 #define LD_MAX_VCPUS 4096u
 #define LD_ARM_MAX_VQ 16u	/* SVE vector length, in quadwords */
@@ -88,7 +90,8 @@ struct ld_cpus {
 	const char *source;	/* "cpus" or "cpus_queue" */
 	enum ld_regs_kind regs;	/* what vcpus[].r holds */
 	uint64_t read_len;	/* bytes read per vCPU */
-	char *warning;		/* for the report, or NULL */
+	char *warning;		/* why the notes fall short of QEMU's (also
+				   given to the warnings sink), or NULL */
 	/* A register value no real vCPU holds (why, for messages), or NULL. */
 	const char *implausible;
 	/* Some state QEMU's dump would include could not be read (SVE). */
@@ -98,12 +101,14 @@ struct ld_cpus {
 /*
  * Walk the CPU list and read each vCPU's registers for arch.  Without the
  * list symbol or its layout, count is 0 (no CPU notes).  Missing register
- * fields are not an error: regs is LD_REGS_NONE and warning says why.
+ * fields are not an error: regs is LD_REGS_NONE and warning says why (to
+ * warn as well; warn may be NULL).
  */
 struct ld_error *ld_cpus_read_arch(const struct ld_layout *layout,
 				   const struct ld_arch *arch,
 				   const struct ld_reader *rd,
-				   struct ld_cpus *out);
+				   struct ld_cpus *out,
+				   struct ld_warnings *warn);
 
 /* The list only (arch NULL): every vCPU gets placeholder notes. */
 struct ld_error *ld_cpus_read(const struct ld_layout *layout,

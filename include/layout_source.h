@@ -22,8 +22,7 @@
 #include "error.h"
 #include "layout.h"
 #include "profile.h"
-
-#define LD_ORIGIN_MAX_WARNINGS 4
+#include "warnings.h"
 
 struct ld_layout_origin {
 	char *source;		/* "dwarf", "profile PATH (build-id)", ... */
@@ -36,16 +35,19 @@ struct ld_layout_origin {
 	char *cached;		/* profile stored in the cache, or NULL */
 	const char *root;	/* QEMU's root if not ours ("/proc/PID/root") */
 	struct ld_binary_id id;	/* QEMU's binary */
-	char *warnings[LD_ORIGIN_MAX_WARNINGS];
-	unsigned int nwarnings;
+	struct ld_warnings *warn;	/* where resolving says what it warns */
 	char root_buf[64];
 };
 
-/* Resolve symbols and layouts of process pid; see above for the order. */
+/*
+ * Resolve symbols and layouts of process pid; see above for the order.
+ * Warnings (layouts not cached, another point release...) go to warn.
+ */
 struct ld_error *ld_layout_resolve(pid_t pid, const char *debuginfo_file,
 				   const char *profile_file,
 				   struct ld_layout *layout,
-				   struct ld_layout_origin *origin);
+				   struct ld_layout_origin *origin,
+				   struct ld_warnings *warn);
 
 void ld_layout_origin_free(struct ld_layout_origin *origin);
 

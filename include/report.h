@@ -14,8 +14,7 @@
 #include "backtrace.h"
 #include "error.h"
 #include "memmap.h"
-
-#define LD_REPORT_MAX_WARNINGS 32
+#include "warnings.h"
 
 struct ld_report {
 	pid_t pid;
@@ -53,16 +52,14 @@ struct ld_report {
 	char *vmcoreinfo_source;
 	double duration_s;		/* whole run */
 	double copy_s;
-	char *warnings[LD_REPORT_MAX_WARNINGS];
-	unsigned int nwarnings;
+	struct ld_warnings warnings;	/* every warning of the run */
 	struct ld_backtraces backtraces;	/* --backtraces: owned */
 	const char *error;		/* set when the run failed */
 	int exit_code;
 };
 
-/* Record a warning (copied). */
-void ld_report_warn(struct ld_report *r, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+/* Every warning on f, one line each, and how many more were not kept. */
+void ld_report_print_warnings(const struct ld_report *r, FILE *f);
 
 /* Replace an owned string field with a copy of value (NULL clears it). */
 void ld_report_set(char **field, const char *value);

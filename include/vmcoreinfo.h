@@ -18,6 +18,8 @@
 #include "error.h"
 #include "layout.h"
 #include "memmap.h"
+#include "reader.h"
+#include "warnings.h"
 
 #define LD_VMCOREINFO_MAX (1u << 20)
 /*
@@ -39,15 +41,15 @@ struct ld_vmcoreinfo {
 /*
  * Read the device's note if there is a device and the guest filled it.
  * No device, or nothing published, is not an error (present = false);
- * a published note that fails validation is a warning carried in *warning
- * (caller prints it) and present = false.
+ * a published note that fails validation is a warning (to warn) and
+ * present = false.
  */
 struct ld_error *ld_vmcoreinfo_from_device(const struct ld_layout *layout,
 					   const struct ld_reader *rd,
 					   const struct ld_memmap *map,
 					   const struct ld_arch *arch,
 					   struct ld_vmcoreinfo *out,
-					   char **warning);
+					   struct ld_warnings *warn);
 
 /*
  * Parse a whole ELF note (header + name + desc) in guest byte order, as it
@@ -80,9 +82,10 @@ struct ld_error *ld_vmcoreinfo_prescan(struct ld_vmcoreinfo_scan *scan,
 				       const struct ld_memmap *map,
 				       const struct ld_reader *rd,
 				       ld_head_reader read_heads, void *ctx);
-/* The note chosen by the rule (present = false if none); *warning if any. */
+/* The note chosen by the rule (present = false if none); warnings to warn. */
 void ld_vmcoreinfo_scan_result(struct ld_vmcoreinfo_scan *scan,
-			       struct ld_vmcoreinfo *out, char **warning);
+			       struct ld_vmcoreinfo *out,
+			       struct ld_warnings *warn);
 void ld_vmcoreinfo_scan_free(struct ld_vmcoreinfo_scan *scan);
 
 void ld_vmcoreinfo_free(struct ld_vmcoreinfo *vmci);

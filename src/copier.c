@@ -44,16 +44,48 @@
 #define IOV_MAX 1024
 #endif
 
+static volatile sig_atomic_t *write_stop;
+/* The writer thread, while one runs, for ld_copy_interrupt_async(). */
+static pthread_t writer_thread;
+static volatile sig_atomic_t writer_running;
+
+static void on_kick(int sig)
+{
+	(void)sig;	/* only there to make a blocked write return EINTR */
+}
+
+void ld_write_set_stop(volatile sig_atomic_t *stop)
+{
+	struct sigaction sa = { .sa_handler = on_kick };
+
+	write_stop = stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGURG, &sa, NULL);	/* no SA_RESTART */
+}
+
+void ld_copy_interrupt_async(void)
+{
+	if (writer_running)
+		pthread_kill(writer_thread, SIGURG);
+}
+
 struct ld_error *ld_write_all(int fd, const void *buf, size_t len, off_t off)
 {
 	const char *p = buf;
 	off_t start = off;
 
 	while (len) {
-		ssize_t n = off >= 0 ? pwrite(fd, p, len, off)
-				     : write(fd, p, len);
+		ssize_t n;
+
+		/* a pipe write cut short by the signal returns what it wrote */
+		if (write_stop && *write_stop)
+			return ld_error(LD_EXIT_INTERRUPTED, "interrupted by signal");
+		n = off >= 0 ? pwrite(fd, p, len, off) : write(fd, p, len);
 
 		if (n < 0) {
+			if (errno == EINTR && write_stop && *write_stop)
+				return ld_error(LD_EXIT_INTERRUPTED,
+						"interrupted by signal");
 			if (errno == EINTR)
 				continue;
 			if (start >= 0)
@@ -732,10 +764,18 @@ struct ld_error *ld_copy_blocks(pid_t pid, const struct ld_memmap *map,
 
 		pthread_mutex_init(&w->lock, NULL);
 		pthread_cond_init(&w->cond, NULL);
-		/* signals go to the thread that holds the ptrace stops */
+		/*
+		 * Signals go to the thread that holds the ptrace stops; only
+		 * the kick of ld_copy_interrupt_async() reaches the writer.
+		 */
 		sigfillset(&all);
+		sigdelset(&all, SIGURG);
 		pthread_sigmask(SIG_SETMASK, &all, &old);
 		threaded = pthread_create(&th, NULL, writer_main, w) == 0;
+		if (threaded) {
+			writer_thread = th;
+			writer_running = 1;
+		}
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		if (!threaded) {
 			pthread_cond_destroy(&w->cond);
@@ -793,6 +833,7 @@ struct ld_error *ld_copy_blocks(pid_t pid, const struct ld_memmap *map,
 		pthread_cond_broadcast(&w->cond);
 		pthread_mutex_unlock(&w->lock);
 		pthread_join(th, NULL);
+		writer_running = 0;
 		pthread_cond_destroy(&w->cond);
 		pthread_mutex_destroy(&w->lock);
 	}

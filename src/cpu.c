@@ -852,7 +852,8 @@ static void set_warning(struct ld_cpus *out, char *msg)
 struct ld_error *ld_cpus_read_arch(const struct ld_layout *layout,
 				   const struct ld_arch *arch,
 				   const struct ld_reader *rd,
-				   struct ld_cpus *out)
+				   struct ld_cpus *out,
+				   struct ld_warnings *warn)
 {
 	uint64_t list, node, list_len, len;
 	unsigned char *buf = NULL;
@@ -993,6 +994,8 @@ struct ld_error *ld_cpus_read_arch(const struct ld_layout *layout,
 			     "the SVE state of a vCPU cannot be read: no NT_ARM_SVE note for it") < 0)
 			out->warning = NULL;
 	}
+	if (out->warning)
+		ld_warn(warn, "%s", out->warning);
 	return NULL;
 
 fail:
@@ -1027,7 +1030,7 @@ void ld_cpus_arch_facts(const struct ld_cpus *cpus,
 struct ld_error *ld_cpus_read(const struct ld_layout *layout,
 			      const struct ld_reader *rd, struct ld_cpus *out)
 {
-	return ld_cpus_read_arch(layout, NULL, rd, out);
+	return ld_cpus_read_arch(layout, NULL, rd, out, NULL);
 }
 
 /* ---- notes ------------------------------------------------------------- */

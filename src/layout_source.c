@@ -9,21 +9,6 @@
 #include "debuginfo.h"
 #include "layout_source.h"
 
-static void origin_warn(struct ld_layout_origin *o, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void origin_warn(struct ld_layout_origin *o, const char *fmt, ...)
-{
-	va_list ap;
-	char *msg;
-
-	if (o->nwarnings == LD_ORIGIN_MAX_WARNINGS)
-		return;
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) >= 0)
-		o->warnings[o->nwarnings++] = msg;
-	va_end(ap);
-}
-
 static struct ld_error *set_source(struct ld_layout_origin *o,
 				   const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -57,7 +42,7 @@ static struct ld_error *from_dwarf(struct ld_debuginfo *di,
 	err = ld_profile_cache_store(&o->id, layout, &o->cached);
 	if (err) {
 		/* The dump does not depend on the cache. */
-		origin_warn(o, "layouts not cached: %s", err->message);
+		ld_warn(o->warn, "layouts not cached: %s", err->message);
 		ld_error_free(err);
 	}
 	return set_source(o, "dwarf");
@@ -87,7 +72,7 @@ static struct ld_error *from_profile(const struct ld_profile *prof,
 		 prof->id.version);
 	snprintf(want, sizeof(want), "%.*s", (int)strcspn(o->id.version, " "),
 		 o->id.version);
-	origin_warn(o, "using the layouts of QEMU %s for QEMU %s (same series, another point release): validated strictly",
+	ld_warn(o->warn, "using the layouts of QEMU %s for QEMU %s (same series, another point release): validated strictly",
 		    have, want);
 	return set_source(o, "profile %s (layouts from the %s profile, validated against %s)",
 			  prof->path, have, want);
@@ -149,7 +134,7 @@ static struct ld_error *with_found_profile(struct ld_debuginfo *di,
 	if (!err) {
 		err = from_profile(&prof, how, layout, o);
 		if (!err && !strcmp(how, "version"))
-			origin_warn(o, "%s", "layout profile matched by QEMU version, not build-id: every structure read is validated");
+			ld_warn(o->warn, "%s", "layout profile matched by QEMU version, not build-id: every structure read is validated");
 	}
 	ld_profile_free(&prof);
 	return err;
@@ -191,12 +176,14 @@ static struct ld_error *resolve(struct ld_debuginfo *di,
 struct ld_error *ld_layout_resolve(pid_t pid, const char *debuginfo_file,
 				   const char *profile_file,
 				   struct ld_layout *layout,
-				   struct ld_layout_origin *o)
+				   struct ld_layout_origin *o,
+				   struct ld_warnings *warn)
 {
 	struct ld_debuginfo *di = NULL;
 	struct ld_error *err;
 
 	memset(o, 0, sizeof(*o));
+	o->warn = warn;
 	err = ld_debuginfo_open_pid(pid, debuginfo_file, &di);
 	if (err)
 		return err;
@@ -216,8 +203,6 @@ void ld_layout_origin_free(struct ld_layout_origin *o)
 {
 	free(o->source);
 	free(o->cached);
-	for (unsigned int i = 0; i < o->nwarnings; i++)
-		free(o->warnings[i]);
 	memset(o, 0, sizeof(*o));
 }
 

@@ -85,6 +85,8 @@ static void on_signal(int sig)
 	ld_proc_release_all_async();
 	ld_output_abort_async();
 	stop_requested = sig;
+	/* a write blocked on a stalled pipe must give up too */
+	ld_copy_interrupt_async();
 }
 
 static void install_signal_handlers(void)
@@ -94,6 +96,7 @@ static void install_signal_handlers(void)
 
 	/* No SA_RESTART: blocking calls return EINTR and we unwind. */
 	sigemptyset(&sa.sa_mask);
+	ld_write_set_stop(&stop_requested);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaction(sigs[i], &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
@@ -343,7 +346,7 @@ struct snapshot {
 	struct ld_memmap map;
 	struct ld_cpus cpus;
 	struct ld_vmcoreinfo vmcoreinfo;
-	char *vmcoreinfo_warning;
+	struct ld_warnings warnings;	/* said while reading it */
 };
 
 static void snapshot_free(struct snapshot *s)
@@ -351,7 +354,7 @@ static void snapshot_free(struct snapshot *s)
 	ld_memmap_free(&s->map);
 	ld_cpus_free(&s->cpus);
 	ld_vmcoreinfo_free(&s->vmcoreinfo);
-	free(s->vmcoreinfo_warning);
+	ld_warnings_free(&s->warnings);
 }
 
 /* Test hook: keep the VM frozen longer, to test that a killed tool frees it. */
@@ -383,11 +386,12 @@ static struct ld_error *read_snapshot(const struct options *o,
 	err = ld_memmap_read(layout, layout->symbol[LS_ADDRESS_SPACE_MEMORY],
 			     &rd, &snap->map);
 	if (!err)
-		err = ld_cpus_read_arch(layout, o->arch, &rd, &snap->cpus);
+		err = ld_cpus_read_arch(layout, o->arch, &rd, &snap->cpus,
+					&snap->warnings);
 	if (!err)
 		err = ld_vmcoreinfo_from_device(layout, &rd, &snap->map,
 						o->arch, &snap->vmcoreinfo,
-						&snap->vmcoreinfo_warning);
+						&snap->warnings);
 	if (!err)
 		hold_frozen_for_tests();
 	if (!err)
@@ -450,7 +454,7 @@ static struct ld_error *prescan_vmcoreinfo(struct ld_proc *proc,
 	err = ld_vmcoreinfo_prescan(scan, &snap->map, &rd, proc_heads, proc);
 	if (!err)
 		ld_vmcoreinfo_scan_result(scan, &snap->vmcoreinfo,
-					  &snap->vmcoreinfo_warning);
+					  &snap->warnings);
 	return err;
 }
 
@@ -464,8 +468,7 @@ static struct ld_error *add_found_vmcoreinfo(const struct options *o,
 	size_t head_len;
 	struct ld_error *err;
 
-	ld_vmcoreinfo_scan_result(scan, &snap->vmcoreinfo,
-				  &snap->vmcoreinfo_warning);
+	ld_vmcoreinfo_scan_result(scan, &snap->vmcoreinfo, &snap->warnings);
 	if (!snap->vmcoreinfo.present)
 		return NULL;
 	err = ld_elf_add_note(elf, "VMCOREINFO", snap->vmcoreinfo.type,
@@ -473,10 +476,9 @@ static struct ld_error *add_found_vmcoreinfo(const struct options *o,
 	if (err) {
 		/* Too large for the room kept: say so, keep the dump. */
 		ld_vmcoreinfo_free(&snap->vmcoreinfo);
-		if (asprintf(&snap->vmcoreinfo_warning,
-			     "VMCOREINFO note found in guest RAM but not included: %s",
-			     err->message) < 0)
-			snap->vmcoreinfo_warning = NULL;
+		ld_warn(&snap->warnings,
+			"VMCOREINFO note found in guest RAM but not included: %s",
+			err->message);
 		ld_error_free(err);
 		return NULL;
 	}
@@ -505,11 +507,6 @@ static struct ld_error *write_vmcore(const struct options *o,
 	struct ld_error *err = NULL;
 
 	if (!snap->vmcoreinfo.present) {
-		if (snap->vmcoreinfo_warning) {	/* the device's: keep it */
-			ld_report_warn(rep, "%s", snap->vmcoreinfo_warning);
-			free(snap->vmcoreinfo_warning);
-			snap->vmcoreinfo_warning = NULL;
-		}
 		scan = ld_vmcoreinfo_scan_new(ld_arch_is_be(o->arch));
 		if (!scan)
 			return &ld_error_nomem;
@@ -573,9 +570,7 @@ static struct ld_error *resolve_layout(const struct options *o,
 	struct ld_error *err;
 
 	err = ld_layout_resolve(o->pid, o->debuginfo, o->profile, layout,
-				&origin);
-	for (unsigned int i = 0; i < origin.nwarnings; i++)
-		ld_report_warn(rep, "%s", origin.warnings[i]);
+				&origin, &rep->warnings);
 	ld_report_set(&rep->layout_source, origin.source);
 	ld_report_set(&rep->layout_cached, origin.cached);
 	ld_report_set(&rep->qemu_root, origin.root);
@@ -626,7 +621,7 @@ static void choose_arch(struct options *eff, const char *target,
 	if (!eff->arch_given && qemu) {
 		eff->arch = qemu;
 	} else if (qemu && qemu != eff->arch) {
-		ld_report_warn(rep, "QEMU's own dump of this VM would be %s: writing %s as asked",
+		ld_warn(&rep->warnings, "QEMU's own dump of this VM would be %s: writing %s as asked",
 			       qemu->name, eff->arch->name);
 	}
 	*class64 = ld_arch_class64(eff->arch, &facts);
@@ -716,7 +711,7 @@ static void add_backtrace_sources(const struct options *o, bool dwarf,
 	struct ld_error *err = ld_debuginfo_open_pid(o->pid, o->debuginfo, &di);
 
 	if (err) {
-		ld_report_warn(rep, "backtraces without file:line: %s", err->message);
+		ld_warn(&rep->warnings, "backtraces without file:line: %s", err->message);
 		ld_error_free(err);
 		return;
 	}
@@ -890,7 +885,7 @@ static struct ld_error *run(const struct options *opts,
 
 		err = read_snapshot_settled(o, &proc, &layout, &snap, &tries);
 		if (!err && snap.cpus.regs != LD_REGS_NONE)
-			ld_report_warn(rep, "--freeze=none: vCPU registers are QEMU's copy read while the vCPUs ran (%u reads of the map)",
+			ld_warn(&rep->warnings, "--freeze=none: vCPU registers are QEMU's copy read while the vCPUs ran (%u reads of the map)",
 				       tries);
 	} else {
 		if (o->backtraces)
@@ -923,29 +918,25 @@ static struct ld_error *run(const struct options *opts,
 	rep->blocks = snap.map.count;
 	record_blocks(rep, &snap.map);
 	rep->vcpus = snap.cpus.count;
-	if (snap.cpus.warning)
-		ld_report_warn(rep, "%s", snap.cpus.warning);
 	rep->accel = ld_detect_accel(o->pid);
 	rep->cpu_notes_source = cpu_notes_source(o, &snap.cpus, rep->accel);
 	if (!strcmp(rep->accel, "kvm") && snap.cpus.regs != LD_REGS_NONE)
-		ld_report_warn(rep, "%s", "vCPU registers come from QEMU's last synchronised copy under KVM");
+		ld_warn(&rep->warnings, "%s", "vCPU registers come from QEMU's last synchronised copy under KVM");
 	rep->skipped_ram_device = snap.map.skipped_ram_device;
 	rep->skipped_nonvolatile = snap.map.skipped_nonvolatile;
 	for (unsigned int i = 0; i < snap.map.nskipped && i < LD_MAX_SKIPPED; i++) {
 		const struct ld_skipped *sk = &snap.map.skipped[i];
 
-		ld_report_warn(rep, "RAM [0x%" PRIx64 ", +0x%" PRIx64 ") of %s left out, never read: %s",
+		ld_warn(&rep->warnings, "RAM [0x%" PRIx64 ", +0x%" PRIx64 ") of %s left out, never read: %s",
 			       sk->gpa, sk->size, sk->name, sk->why);
 	}
 	if (snap.map.nskipped > LD_MAX_SKIPPED)
-		ld_report_warn(rep, "%u more RAM ranges left out likewise",
+		ld_warn(&rep->warnings, "%u more RAM ranges left out likewise",
 			       snap.map.nskipped - LD_MAX_SKIPPED);
 	err = write_vmcore(o, &proc, &snap, class64, out, rep);
 	rep->vmcoreinfo = snap.vmcoreinfo.present;
 	if (snap.vmcoreinfo.present)
 		ld_report_set(&rep->vmcoreinfo_source, snap.vmcoreinfo.source);
-	if (snap.vmcoreinfo_warning)
-		ld_report_warn(rep, "%s", snap.vmcoreinfo_warning);
 	ld_proc_thaw(&proc);
 	if (o->backtraces && rep->backtraces.count)
 		add_backtrace_sources(o, dwarf, rep);
@@ -958,6 +949,8 @@ static struct ld_error *run(const struct options *opts,
 out:
 	ld_proc_thaw(&proc);
 	rep->freeze_us = proc.freeze_ns / 1000;
+	/* what reading QEMU warned of, failed or not */
+	ld_warnings_move(&rep->warnings, &snap.warnings);
 	snapshot_free(&snap);
 	ld_proc_close(&proc);
 	return err;
@@ -1035,8 +1028,7 @@ int main(int argc, char **argv)
 	rep.exit_code = code;
 	rep.error = err ? err->message : NULL;
 
-	for (unsigned int i = 0; i < rep.nwarnings; i++)
-		fprintf(stderr, "qemu-livedump: warning: %s\n", rep.warnings[i]);
+	ld_report_print_warnings(&rep, stderr);
 	if (err)
 		fprintf(stderr, "qemu-livedump: %s\n", err->message);
 	else if (!o.quiet)

@@ -13,19 +13,13 @@
 #include "report.h"
 #include "textfile.h"
 
-void ld_report_warn(struct ld_report *r, const char *fmt, ...)
+void ld_report_print_warnings(const struct ld_report *r, FILE *f)
 {
-	char *msg = NULL;
-	va_list ap;
-
-	if (r->nwarnings == LD_REPORT_MAX_WARNINGS)
-		return;
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
-	va_end(ap);
-	if (msg)
-		r->warnings[r->nwarnings++] = msg;
+	for (unsigned int i = 0; i < r->warnings.count; i++)
+		fprintf(f, "qemu-livedump: warning: %s\n", r->warnings.text[i]);
+	if (r->warnings.dropped)
+		fprintf(f, "qemu-livedump: warning: %u more warnings not shown\n",
+			r->warnings.dropped);
 }
 
 void ld_report_set(char **field, const char *value)
@@ -36,9 +30,7 @@ void ld_report_set(char **field, const char *value)
 
 void ld_report_free(struct ld_report *r)
 {
-	for (unsigned int i = 0; i < r->nwarnings; i++)
-		free(r->warnings[i]);
-	r->nwarnings = 0;
+	ld_warnings_free(&r->warnings);
 	ld_report_set(&r->layout_source, NULL);
 	ld_report_set(&r->layout_cached, NULL);
 	ld_report_set(&r->qemu_version, NULL);
@@ -250,12 +242,14 @@ static void json_render(const struct ld_report *r, FILE *f)
 	fprintf(f, "%.1f", r->copy_s > 0 ? mib(r->bytes_total) / r->copy_s : 0.0);
 	ld_json_key(f, "warnings", &first);
 	fputc('[', f);
-	for (unsigned int i = 0; i < r->nwarnings; i++) {
+	for (unsigned int i = 0; i < r->warnings.count; i++) {
 		if (i)
 			fputs(", ", f);
-		ld_json_string(f, r->warnings[i]);
+		ld_json_string(f, r->warnings.text[i]);
 	}
 	fputc(']', f);
+	ld_json_key(f, "warnings_not_kept", &first);
+	fprintf(f, "%u", r->warnings.dropped);
 	ld_json_key(f, "threads", &first);
 	json_threads(f, &r->backtraces);
 	ld_json_key(f, "exit_code", &first);

@@ -88,7 +88,7 @@ struct ld_error *ld_vmcoreinfo_from_device(const struct ld_layout *layout,
 					   const struct ld_memmap *map,
 					   const struct ld_arch *arch,
 					   struct ld_vmcoreinfo *out,
-					   char **warning)
+					   struct ld_warnings *warn)
 {
 	static const enum ld_field fields[] = {
 		LF_VMCI_HAS, LF_VMCI_GUEST_FORMAT, LF_VMCI_SIZE, LF_VMCI_PADDR,
@@ -100,7 +100,6 @@ struct ld_error *ld_vmcoreinfo_from_device(const struct ld_layout *layout,
 	char *why = NULL;
 
 	memset(out, 0, sizeof(*out));
-	*warning = NULL;
 	if (!layout->have_symbol[LS_VMCOREINFO_STATE])
 		return NULL;
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
@@ -132,17 +131,15 @@ struct ld_error *ld_vmcoreinfo_from_device(const struct ld_layout *layout,
 	size = le32toh((uint32_t)size);
 	paddr = le64toh(paddr);
 	if (format != VMCOREINFO_FORMAT_ELF) {
-		if (asprintf(warning, "vmcoreinfo device: unknown guest format %"
-			     PRIu64 ", note not included", format) < 0)
-			*warning = NULL;
+		ld_warn(warn, "vmcoreinfo device: unknown guest format %"
+			PRIu64 ", note not included", format);
 		return NULL;
 	}
 	if (size < 12 || size > LD_VMCOREINFO_MAX ||
 	    !ld_memmap_gpa_to_host(map, paddr, size, &host)) {
-		if (asprintf(warning, "vmcoreinfo device: note at guest 0x%" PRIx64
-			     " (%" PRIu64 " bytes) is not in guest RAM or too large, not included",
-			     paddr, size) < 0)
-			*warning = NULL;
+		ld_warn(warn, "vmcoreinfo device: note at guest 0x%" PRIx64
+			" (%" PRIu64 " bytes) is not in guest RAM or too large, not included",
+			paddr, size);
 		return NULL;
 	}
 	note = malloc(size);
@@ -155,10 +152,8 @@ struct ld_error *ld_vmcoreinfo_from_device(const struct ld_layout *layout,
 					PRIx64, paddr);
 	}
 	if (!ld_vmcoreinfo_parse(note, size, ld_arch_is_be(arch), out, &why)) {
-		if (asprintf(warning, "vmcoreinfo device: invalid note at guest 0x%"
-			     PRIx64 " (%s), not included", paddr,
-			     why ? why : "?") < 0)
-			*warning = NULL;
+		ld_warn(warn, "vmcoreinfo device: invalid note at guest 0x%"
+			PRIx64 " (%s), not included", paddr, why ? why : "?");
 	} else {
 		out->source = strdup("vmcoreinfo device");
 	}
@@ -358,13 +353,13 @@ out:
 }
 
 void ld_vmcoreinfo_scan_result(struct ld_vmcoreinfo_scan *s,
-			       struct ld_vmcoreinfo *out, char **warning)
+			       struct ld_vmcoreinfo *out,
+			       struct ld_warnings *warn)
 {
 	char list[512] = "";
 	size_t used = 0;
 
 	memset(out, 0, sizeof(*out));
-	*warning = NULL;
 	if (!s->ncand)
 		return;
 	if (s->ncand == 1 && !s->overflow) {
@@ -399,9 +394,8 @@ void ld_vmcoreinfo_scan_result(struct ld_vmcoreinfo_scan *s,
 			break;
 		used += (size_t)w;
 	}
-	if (asprintf(warning, "%u different VMCOREINFO notes in guest RAM%s: %s; none included (crash/drgn will need the kernel's vmlinux and may not work)",
-		     s->ncand, s->overflow ? " (and more)" : "", list) < 0)
-		*warning = NULL;
+	ld_warn(warn, "%u different VMCOREINFO notes in guest RAM%s: %s; none included (crash/drgn will need the kernel's vmlinux and may not work)",
+		s->ncand, s->overflow ? " (and more)" : "", list);
 }
 
 void ld_vmcoreinfo_scan_free(struct ld_vmcoreinfo_scan *s)

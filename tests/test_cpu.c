@@ -248,7 +248,7 @@ static bool zero(const unsigned char *p, size_t n)
 
 static void read_cpus(const char *arch, struct ld_cpus *c)
 {
-	cr_assert_null(ld_cpus_read_arch(&L, ld_arch_lookup(arch), &rd, c));
+	cr_assert_null(ld_cpus_read_arch(&L, ld_arch_lookup(arch), &rd, c, NULL));
 }
 
 /* ---- x86 ------------------------------------------------------------------ */

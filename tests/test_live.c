@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -269,6 +270,14 @@ Test(live, json_report)
 	cr_expect(strstr(buf, "\"duration_s\": "));
 	cr_expect(strstr(buf, "\"exit_code\": 0"));
 	cr_expect(strstr(buf, "\"layout_source\": \"dwarf\""));
+	cr_expect(strstr(buf, "\"warnings_not_kept\": 0"), "%s", buf);
+	{
+		struct stat st;
+
+		cr_assert_eq(stat(report, &st), 0);
+		cr_expect_eq(st.st_mode & 0777, 0600, "report mode %o",
+			     st.st_mode & 0777);
+	}
 	finish();
 }
 
@@ -585,23 +594,27 @@ Test(live, boost_auto_is_sched_fifo_on_a_busy_host)
 	stop_hogs(hogs, n);
 }
 
-static void copy_at_normal_priority(const char *freeze)
+/*
+ * The tool writing the vmcore to a pipe that we read (or not: then it
+ * waits in the middle of its copy).  Returns its pid; *rfd is our end.
+ */
+static pid_t spawn_to_pipe(const char *freeze, int *rfd)
 {
-	bool full = !strcmp(freeze, "--freeze=full");
-	char pid[16], why[128], buf[65536];
-	int p[2], st, waited = 0;
+	char pid[16];
+	int p[2];
 	pid_t tool;
 
-	start("tests/fake-qemu-a", NULL);
 	cr_assert(pipe(p) == 0);
 	snprintf(pid, sizeof(pid), "%d", (int)fx.pid);
 	tool = fork();
 	if (tool == 0) {
 		const char *b = getenv("QLD_BUILDDIR");
 		char path[4096];
+		int null = open("/dev/null", O_WRONLY);
 
 		snprintf(path, sizeof(path), "%s/src/qemu-livedump", b ? b : ".");
 		dup2(p[1], 1);
+		dup2(null, 2);
 		close(p[0]);
 		setenv("QEMU_LIVEDUMP_PROFILE_CACHE", "", 1);
 		execl(path, "qemu-livedump", "-q", "-p", pid, "-a", "X86_64", "-o",
@@ -609,6 +622,21 @@ static void copy_at_normal_priority(const char *freeze)
 		_exit(127);
 	}
 	close(p[1]);
+	*rfd = p[0];
+	return tool;
+}
+
+static void copy_at_normal_priority(const char *freeze)
+{
+	bool full = !strcmp(freeze, "--freeze=full");
+	char why[128], buf[65536];
+	int rfd, st, waited = 0;
+	int p[1];
+	pid_t tool;
+
+	start("tests/fake-qemu-a", NULL);
+	tool = spawn_to_pipe(freeze, &rfd);
+	p[0] = rfd;
 	/* The pipe is not drained: the tool waits in its copy, VM running. */
 	cr_assert_gt(read(p[0], buf, 4096), 0, "the vmcore stream starts");
 	usleep(200 * 1000);
@@ -636,6 +664,95 @@ Test(live, the_copy_runs_at_normal_priority)
 Test(live, the_full_freeze_copy_runs_at_normal_priority)
 {
 	copy_at_normal_priority("--freeze=full");
+}
+
+/* SIGINT/SIGTERM/SIGHUP in the middle of a --freeze=full copy. */
+static void interrupted_mid_copy(int sig)
+{
+	char buf[4096];
+	int rfd, st;
+	pid_t tool;
+
+	start("tests/fake-qemu-a", NULL);
+	tool = spawn_to_pipe("--freeze=full", &rfd);
+	cr_assert_gt(read(rfd, buf, sizeof(buf)), 0, "the copy started");
+	usleep(100 * 1000);	/* blocked writing: the pipe is full */
+	cr_expect_not(all_threads_running(fx.pid), "frozen for the copy");
+	kill(tool, sig);
+	cr_assert_eq(waitpid(tool, &st, 0), tool);
+	close(rfd);
+	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 9,
+		  "signal %d mid-copy: exit code 9, got status 0x%x", sig, st);
+	finish();	/* every thread runs again */
+}
+
+Test(live, sigint_mid_copy_releases_the_vm) { interrupted_mid_copy(SIGINT); }
+Test(live, sigterm_mid_copy_releases_the_vm) { interrupted_mid_copy(SIGTERM); }
+Test(live, sighup_mid_copy_releases_the_vm) { interrupted_mid_copy(SIGHUP); }
+
+/* QEMU killed in the middle of a dump: one clear line, no file. */
+Test(live, qemu_killed_mid_dump_is_one_clear_error)
+{
+	static const char *const env[] = { "QEMU_LIVEDUMP_TEST_HOLD_FROZEN_MS=400", NULL };
+	char pid[16];
+	struct tool_run r;
+	pid_t killer;
+
+	start("tests/fake-qemu-a", NULL);
+	snprintf(pid, sizeof(pid), "%d", (int)fx.pid);
+	killer = fork();
+	if (killer == 0) {
+		/* once the tool holds QEMU frozen, QEMU dies */
+		for (int i = 0; i < 5000 && all_threads_running(fx.pid); i++)
+			usleep(1000);
+		kill(fx.pid, SIGKILL);
+		_exit(0);
+	}
+	const char *argv[] = { "qemu-livedump", "-p", pid, "-a", "X86_64", "-o",
+			       out, NULL };
+	cr_assert(tool_run(&r, argv, env, -1, 60));
+	waitpid(killer, NULL, 0);
+	waitpid(fx.pid, NULL, 0);
+	fx.pid = -1;	/* nothing left to check as running */
+	cr_expect_eq(r.status, 3, "QEMU gone: exit 3 (target), got %d: %s",
+		     r.status, r.err);
+	cr_expect(strstr(r.err, "is gone"), "%s", r.err);
+	cr_expect(!strchr(r.err, '\n') || strchr(r.err, '\n') == r.err + strlen(r.err) - 1,
+		  "one line: %s", r.err);
+	cr_expect_eq(access(out, F_OK), -1, "no vmcore");
+	cr_expect_eq(dir_entries(dir), 0, "nothing left behind");
+	finish();
+}
+
+/* A destination that fills up: the block and offset named, nothing left. */
+Test(live, disk_full_names_the_block_and_leaves_nothing)
+{
+	char mnt[4200], path[4300], pid[16];
+	struct tool_run r;
+
+	start("tests/fake-qemu-a", NULL);
+	snprintf(mnt, sizeof(mnt), "%s/small", dir);
+	cr_assert_eq(mkdir(mnt, 0700), 0);
+	if (mount("qld-small", mnt, "tmpfs", 0, "size=1m,mode=0700")) {
+		/* loud, not silent: CI runs as root and does mount */
+		cr_expect_fail("cannot mount a 1 MiB tmpfs (%s): this test needs root",
+			       strerror(errno));
+		finish();
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/vmcore", mnt);
+	snprintf(pid, sizeof(pid), "%d", (int)fx.pid);
+	const char *argv[] = { "qemu-livedump", "-p", pid, "-a", "X86_64", "-o",
+			       path, NULL };
+	cr_assert(tool_run(&r, argv, NULL, -1, 60));
+	cr_expect_eq(r.status, 7, "exit %d: %s", r.status, r.err);
+	cr_expect(strstr(r.err, "No space left on device"), "%s", r.err);
+	cr_expect(strstr(r.err, "block ") && strstr(r.err, "offset"),
+		  "names the block and the offset: %s", r.err);
+	cr_expect_eq(dir_entries(mnt), 0, "nothing left on the full disk");
+	umount(mnt);
+	rmdir(mnt);
+	finish();
 }
 
 /* A second dump while a --freeze=full one holds QEMU: a clear "busy". */

@@ -98,15 +98,15 @@ Test(vmcoreinfo, scan_finds_a_page_aligned_note)
 	unsigned char *g = guest(64);
 	struct ld_vmcoreinfo_scan *s = ld_vmcoreinfo_scan_new(false);
 	struct ld_vmcoreinfo v;
-	char *warning;
+	struct ld_warnings warn = { 0 };
 
 	put_note(g + 5 * 4096, TEXT, false);
 	/* Not page-aligned: Linux never puts it there, the scan ignores it. */
 	put_note(g + 9 * 4096 + 64, "OSRELEASE=x\nPAGESIZE=4096\n", false);
 	feed(s, g, 64 * 4096, 16 * 4096, 0x100000);
-	ld_vmcoreinfo_scan_result(s, &v, &warning);
+	ld_vmcoreinfo_scan_result(s, &v, &warn);
 	cr_assert(v.present);
-	cr_expect_null(warning);
+	cr_expect_eq(warn.count, 0);
 	cr_expect(!memcmp(v.desc, TEXT, strlen(TEXT)));
 	cr_expect(strstr(v.source, "0x105000"), "%s", v.source);
 	ld_vmcoreinfo_free(&v);
@@ -119,14 +119,12 @@ Test(vmcoreinfo, scan_joins_a_note_split_between_pieces)
 	unsigned char *g = guest(8);
 	struct ld_vmcoreinfo_scan *s = ld_vmcoreinfo_scan_new(true);
 	struct ld_vmcoreinfo v;
-	char *warning;
-
 	put_note(g + 3 * 4096, TEXT, true);
 	/* Pieces of 4096 + 40 bytes: the note's text is cut in two. */
 	ld_vmcoreinfo_scan_inspect(s, 0, g, 3 * 4096 + 40);
 	ld_vmcoreinfo_scan_inspect(s, 3 * 4096 + 40, g + 3 * 4096 + 40,
 				   5 * 4096 - 40);
-	ld_vmcoreinfo_scan_result(s, &v, &warning);
+	ld_vmcoreinfo_scan_result(s, &v, NULL);
 	cr_assert(v.present);
 	cr_expect_eq(v.descsz, strlen(TEXT));
 	ld_vmcoreinfo_free(&v);
@@ -139,12 +137,13 @@ Test(vmcoreinfo, identical_copies_count_once_different_ones_give_none)
 	unsigned char *g = guest(32);
 	struct ld_vmcoreinfo_scan *s = ld_vmcoreinfo_scan_new(false);
 	struct ld_vmcoreinfo v;
-	char *warning;
+	struct ld_warnings warn = { 0 };
+	const char *warning;
 
 	put_note(g + 2 * 4096, TEXT, false);
 	put_note(g + 7 * 4096, TEXT, false);
 	feed(s, g, 32 * 4096, 4096, 0);
-	ld_vmcoreinfo_scan_result(s, &v, &warning);
+	ld_vmcoreinfo_scan_result(s, &v, &warn);
 	cr_assert(v.present);
 	cr_expect(strstr(v.source, "2 copies"), "%s", v.source);
 	ld_vmcoreinfo_free(&v);
@@ -153,13 +152,14 @@ Test(vmcoreinfo, identical_copies_count_once_different_ones_give_none)
 	s = ld_vmcoreinfo_scan_new(false);
 	put_note(g + 11 * 4096, "OSRELEASE=5.10.0-old\nPAGESIZE=4096\n", false);
 	feed(s, g, 32 * 4096, 8192, 0);
-	ld_vmcoreinfo_scan_result(s, &v, &warning);
+	ld_vmcoreinfo_scan_result(s, &v, &warn);
 	cr_expect_not(v.present);
-	cr_assert_not_null(warning);
+	cr_assert_eq(warn.count, 1, "one warning to the sink");
+	warning = warn.text[0];
 	cr_expect(strstr(warning, "2 different VMCOREINFO notes"), "%s", warning);
 	cr_expect(strstr(warning, "5.10.0-old") && strstr(warning, "6.1.0-test"),
 		  "%s", warning);
-	free(warning);
+	ld_warnings_free(&warn);
 	ld_vmcoreinfo_scan_free(s);
 	free(g);
 }
@@ -199,12 +199,11 @@ Test(vmcoreinfo, prescan_looks_at_every_page_head)
 	struct ld_reader rd = { mem_read, NULL };
 	struct ld_vmcoreinfo_scan *s = ld_vmcoreinfo_scan_new(false);
 	struct ld_vmcoreinfo v;
-	char *warning;
 
 	put_note(g + 2500 * 4096, TEXT, false);
 	cr_assert_null(ld_vmcoreinfo_prescan(s, &map, &rd, mem_heads,
 					     g + 7 * 4096));
-	ld_vmcoreinfo_scan_result(s, &v, &warning);
+	ld_vmcoreinfo_scan_result(s, &v, NULL);
 	cr_assert(v.present);
 	cr_expect(strstr(v.source, "0x405dc000"), "%s", v.source);
 	ld_vmcoreinfo_free(&v);

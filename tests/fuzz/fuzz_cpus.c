@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	fuzz_layout_for(&im, &layout);
 	memset(&cpus, 0, sizeof(cpus));
-	err = ld_cpus_read_arch(&layout, arch, &rd, &cpus);
+	err = ld_cpus_read_arch(&layout, arch, &rd, &cpus, NULL);
 	ld_error_free(err);
 	ld_cpus_free(&cpus);
 	return 0;

@@ -79,7 +79,7 @@ int main(int argc, char **argv)
 	memset(&layout, 0, sizeof(layout));
 	err = ld_proc_open(&proc, atoi(argv[1]));
 	if (!err)
-		err = ld_layout_resolve(proc.pid, NULL, NULL, &layout, &origin);
+		err = ld_layout_resolve(proc.pid, NULL, NULL, &layout, &origin, NULL);
 	if (!err)
 		err = ld_proc_freeze(&proc);
 	if (err)
@@ -93,7 +93,7 @@ int main(int argc, char **argv)
 		rec.out = start_image(argv[3], &layout);
 		err = ld_cpus_read_arch(&layout, ld_arch_lookup("X86_64"),
 					&(struct ld_reader){ record_read, &rec },
-					&cpus);
+					&cpus, NULL);
 		fclose(rec.out);
 	}
 	ld_proc_close(&proc);

@@ -18,7 +18,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bool be = size && (data[size - 1] & 1);
 	struct ld_vmcoreinfo vmci;
 	struct ld_vmcoreinfo_scan *scan;
-	char *why = NULL, *warning = NULL;
+	struct ld_warnings warn = { 0 };
+	char *why = NULL;
 
 	memset(&vmci, 0, sizeof(vmci));
 	if (size > 1 && ld_vmcoreinfo_parse(data, size - 1, be, &vmci, &why))
@@ -35,9 +36,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ld_vmcoreinfo_scan_inspect(scan, 0x100000 + off, data + off, n);
 	}
 	memset(&vmci, 0, sizeof(vmci));
-	ld_vmcoreinfo_scan_result(scan, &vmci, &warning);
+	ld_vmcoreinfo_scan_result(scan, &vmci, &warn);
 	ld_vmcoreinfo_free(&vmci);
-	free(warning);
+	ld_warnings_free(&warn);
 	ld_vmcoreinfo_scan_free(scan);
 	return 0;
 }
