@@ -29,9 +29,26 @@ static char *tool_path(void)
 
 static void exec_tool(const char *const *argv, const char *const *env)
 {
-	const char *args[64];
+	const char *args[96];
+	const char *wrapper = getenv("QLD_TOOL_WRAPPER");
+	char *words = wrapper ? strdup(wrapper) : NULL;
 	int n = 0;
 
+	/* QLD_TOOL_WRAPPER="valgrind -q ...": the tool runs under it */
+	for (char *save = NULL, *w = words ? strtok_r(words, " ", &save) : NULL;
+	     w && n < 30; w = strtok_r(NULL, " ", &save))
+		args[n++] = w;
+	if (n) {
+		args[n++] = tool_path();
+		for (int i = 1; argv[i] && n < 95; i++)
+			args[n++] = argv[i];
+		args[n] = NULL;
+		setenv("QEMU_LIVEDUMP_PROFILE_CACHE", "", 1);
+		for (int i = 0; env && env[i]; i++)
+			putenv((char *)env[i]);
+		execvp(args[0], (char **)args);
+		_exit(127);
+	}
 	args[n++] = "qemu-livedump";
 	for (int i = 1; argv[i] && n < 63; i++)
 		args[n++] = argv[i];
