@@ -755,6 +755,20 @@ Test(live, disk_full_names_the_block_and_leaves_nothing)
 	finish();
 }
 
+/* A second dump of the fixture to OUT.second, while a first one runs. */
+static void second_dump(struct tool_run *r, char *second, size_t len,
+			const char *freeze)
+{
+	char pid[16];
+
+	snprintf(second, len, "%s.second", out);
+	snprintf(pid, sizeof(pid), "%d", (int)fx.pid);
+	const char *argv[] = { "qemu-livedump", "-p", pid, "-a", "X86_64", "-o",
+			       second, freeze, NULL };
+
+	cr_assert(tool_run(r, argv, NULL, -1, 30));
+}
+
 /* A second dump while a --freeze=full one holds QEMU: a clear "busy". */
 Test(live, second_full_freeze_is_told_who_holds_qemu)
 {
@@ -765,14 +779,7 @@ Test(live, second_full_freeze_is_told_who_holds_qemu)
 
 	start("tests/fake-qemu-a", NULL);
 	first = spawn_until_frozen("1500", "--freeze=full");
-	snprintf(second, sizeof(second), "%s.second", out);
-	const char *const extra[] = { "--freeze=full", NULL };
-	char pid[16];
-	const char *argv[] = { "qemu-livedump", "-p", pid, "-a", "X86_64", "-o",
-			       second, extra[0], NULL };
-
-	snprintf(pid, sizeof(pid), "%d", (int)fx.pid);
-	cr_assert(tool_run(&r, argv, NULL, -1, 30));
+	second_dump(&r, second, sizeof(second), "--freeze=full");
 	cr_expect_eq(r.status, 10, "busy: exit 10, got %d: %s", r.status, r.err);
 	snprintf(want, sizeof(want), "already being traced by PID %d ", (int)first);
 	cr_expect(strstr(r.err, want), "names the first run (%s): %s", want, r.err);
@@ -787,19 +794,14 @@ Test(live, second_full_freeze_is_told_who_holds_qemu)
 /* Overlapping meta runs: the second waits out the first's short freeze. */
 Test(live, overlapping_meta_runs_both_succeed)
 {
-	char second[4200], pid[16];
+	char second[4200];
 	struct tool_run r;
 	pid_t first;
 	int st;
 
 	start("tests/fake-qemu-a", NULL);
 	first = spawn_until_frozen("60", "--freeze=meta");
-	snprintf(second, sizeof(second), "%s.second", out);
-	snprintf(pid, sizeof(pid), "%d", (int)fx.pid);
-	const char *argv[] = { "qemu-livedump", "-p", pid, "-a", "X86_64", "-o",
-			       second, NULL };
-
-	cr_assert(tool_run(&r, argv, NULL, -1, 30));
+	second_dump(&r, second, sizeof(second), "--freeze=meta");
 	cr_expect_eq(r.status, 0, "exit %d: %s", r.status, r.err);
 	cr_assert_eq(waitpid(first, &st, 0), first);
 	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status 0x%x", st);

@@ -129,4 +129,16 @@ static void fuzz_layout_for(const struct fuzz_image *im, struct ld_layout *l)
 	}
 }
 
+#ifndef FUZZ_NO_INIT
+/* libFuzzer's hook: the harnesses that read images need the layouts. */
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	fuzz_load_layout();
+	return 0;
+}
+#endif
+
 #endif /* QLD_FUZZ_IMAGE_H */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define FUZZ_NO_INIT	/* a plain program, not a fuzzer */
 #include "arch.h"
 #include "cpu.h"
 #include "fuzz_image.h"
