@@ -6,6 +6,7 @@
  */
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -267,6 +268,67 @@ Test(cli, permission_denied)
 	cr_expect(strstr(buf, "ptrace_scope"), "%s", buf);
 	cr_expect(all_threads_running(fx.pid));
 	cr_expect_eq(access("/tmp/qld-perm-vmcore", F_OK), -1);
+	qld_fixture_stop(&fx);
+}
+
+/* A user who may trace QEMU (its own, here: no Yama) dumps it, no root. */
+Test(cli, non_root_user_who_may_trace_qemu_dumps_it)
+{
+	static char drop[64];
+	const char *const args[] = { drop, NULL };
+	struct passwd *nobody = getpwnam("nobody");
+	struct qld_fixture fx;
+	char pid[16], dir[] = "/tmp/qld-user-XXXXXX", out[64], err[4096] = "";
+	char errfile[] = "/tmp/qld-user-err-XXXXXX";
+	struct stat st;
+	int status, fd;
+	FILE *f;
+
+	cr_assert_not_null(nobody, "no user 'nobody' on this machine");
+	cr_assert_eq(geteuid(), 0, "this test drops root: run the suite as root");
+	f = fopen("/proc/sys/kernel/yama/ptrace_scope", "r");
+	if (f) {
+		int scope = -1;
+
+		if (fscanf(f, "%d", &scope) != 1)
+			scope = -1;
+		fclose(f);
+		/* loud, not silent: with scope >= 1 only CAP_SYS_PTRACE may */
+		cr_assert_eq(scope, 0, "kernel.yama.ptrace_scope is %d: a non-root user cannot trace a QEMU it did not start; run with ptrace_scope 0 for this test", scope);
+	}
+	snprintf(drop, sizeof(drop), "--drop-to=%u:%u", (unsigned)nobody->pw_uid,
+		 (unsigned)nobody->pw_gid);
+	cr_assert_eq(qld_fixture_start(&fx, "tests/fake-qemu-a", args), 0);
+	cr_assert_not_null(mkdtemp(dir));
+	cr_assert_eq(chown(dir, nobody->pw_uid, nobody->pw_gid), 0);
+	snprintf(out, sizeof(out), "%s/vmcore", dir);
+	snprintf(pid, sizeof(pid), "%d", (int)fx.pid);
+	fd = mkstemp(errfile);
+	cr_assert(fd >= 0);
+	pid_t child = fork();
+	if (child == 0) {
+		char *tool = qld_test_path("src/qemu-livedump");
+
+		dup2(fd, 2);
+		setenv("QEMU_LIVEDUMP_PROFILE_CACHE", "", 1);
+		if (setgroups(0, NULL) || setgid(nobody->pw_gid) ||
+		    setuid(nobody->pw_uid))
+			_exit(126);
+		execl(tool, "qemu-livedump", "-p", pid, "-a", "X86_64", "-o", out,
+		      (char *)NULL);
+		_exit(127);
+	}
+	waitpid(child, &status, 0);
+	cr_assert(pread(fd, err, sizeof(err) - 1, 0) >= 0);
+	close(fd);
+	unlink(errfile);
+	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "exit status 0x%x: %s", status, err);
+	cr_expect(stat(out, &st) == 0 && st.st_uid == nobody->pw_uid &&
+		  (st.st_mode & 0777) == 0600, "the vmcore is the user's, 0600");
+	cr_expect(all_threads_running(fx.pid));
+	unlink(out);
+	rmdir(dir);
 	qld_fixture_stop(&fx);
 }
 
