@@ -136,6 +136,9 @@ bool ld_vmflags_has(const char *line, const char *flag);
  */
 bool ld_host_busy(const char *loadavg, long ncpus, long *runnable);
 
+/* State letter of /proc/PID/task/TID/stat (tid 0: /proc/PID/stat), 0 if gone. */
+char ld_task_state(pid_t pid, pid_t tid);
+
 /* Monotonic clock in nanoseconds. */
 uint64_t ld_now_ns(void);
 

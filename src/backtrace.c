@@ -25,27 +25,6 @@ static void thread_name(pid_t pid, pid_t tid, char *name, size_t len)
 	ld_make_printable(name);
 }
 
-/* Field 3 of /proc/PID/task/TID/stat, after the parenthesised comm. */
-static char read_state(pid_t pid, pid_t tid)
-{
-	char path[64], buf[512];
-	const char *close;
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid, (int)tid);
-	f = fopen(path, "re");
-	if (!f)
-		return '?';
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	close = strrchr(buf, ')');
-	if (!close || close[1] != ' ' || !close[2])
-		return '?';
-	return close[2];
-}
-
 /*
  * While ptrace-stopped, /proc/PID/task/TID/syscall still shows the system
  * call the thread was in ("-1 ..." when it was running user code).
@@ -97,7 +76,7 @@ void ld_backtrace_sample_states(pid_t pid, struct ld_backtraces *out)
 			cap = ncap;
 		}
 		out->states[out->nstates].tid = tid;
-		out->states[out->nstates].state = read_state(pid, tid);
+		out->states[out->nstates].state = ld_task_state(pid, tid);
 		out->nstates++;
 	}
 	closedir(d);
@@ -107,7 +86,7 @@ static char sampled_state(const struct ld_backtraces *bt, pid_t tid)
 {
 	for (size_t i = 0; i < bt->nstates; i++)
 		if (bt->states[i].tid == tid)
-			return bt->states[i].state;
+			return bt->states[i].state ? bt->states[i].state : '?';
 	return '?';	/* born between the sample and the freeze */
 }
 

@@ -90,8 +90,7 @@ static struct ld_error *permission_error(pid_t pid, int errnum,
 			what, (int)pid, strerror(errnum), note);
 }
 
-/* State letter of /proc/PID/task/TID/stat (or /proc/PID/stat), 0 if gone. */
-static char task_state(pid_t pid, pid_t tid)
+char ld_task_state(pid_t pid, pid_t tid)
 {
 	char path[64], buf[512], *p;
 	ssize_t n;
@@ -283,7 +282,7 @@ struct ld_error *ld_proc_open(struct ld_proc *proc, pid_t pid)
 	if (tgid == getpid())
 		return ld_error(LD_EXIT_TARGET,
 				"pid %d is this tool itself", (int)pid);
-	state = task_state(pid, 0);
+	state = ld_task_state(pid, 0);
 	if (state == 0)
 		return ld_error(LD_EXIT_TARGET, "no process with pid %d",
 				(int)pid);
@@ -426,7 +425,7 @@ static struct ld_error *seize_new(struct ld_proc *proc, size_t *fresh,
 			drop_tid(proc, i);
 			if (e == ESRCH)
 				continue;	/* exited meanwhile */
-			st = task_state(proc->pid, tid);
+			st = ld_task_state(proc->pid, tid);
 			if (st == 0 || st == 'Z' || st == 'X')
 				continue;	/* exiting */
 			if (e == EPERM) {

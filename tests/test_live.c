@@ -631,14 +631,12 @@ static void copy_at_normal_priority(const char *freeze)
 	bool full = !strcmp(freeze, "--freeze=full");
 	char why[128], buf[65536];
 	int rfd, st, waited = 0;
-	int p[1];
 	pid_t tool;
 
 	start("tests/fake-qemu-a", NULL);
 	tool = spawn_to_pipe(freeze, &rfd);
-	p[0] = rfd;
 	/* The pipe is not drained: the tool waits in its copy, VM running. */
-	cr_assert_gt(read(p[0], buf, 4096), 0, "the vmcore stream starts");
+	cr_assert_gt(read(rfd, buf, 4096), 0, "the vmcore stream starts");
 	usleep(200 * 1000);
 	while (!full && !all_threads_running(fx.pid) && waited++ < 5000)
 		usleep(1000);
@@ -648,9 +646,9 @@ static void copy_at_normal_priority(const char *freeze)
 	cr_expect(all_threads_policy(tool, SCHED_OTHER, why, sizeof(why)),
 		  "every thread of the tool copies at normal priority (%s): %s",
 		  freeze, why);
-	while (read(p[0], buf, sizeof(buf)) > 0)
+	while (read(rfd, buf, sizeof(buf)) > 0)
 		;
-	close(p[0]);
+	close(rfd);
 	cr_assert_eq(waitpid(tool, &st, 0), tool);
 	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status 0x%x", st);
 	finish();
