@@ -24,5 +24,6 @@ apt-get install -y -qq \
 	gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu \
 	dpkg-dev ninja-build meson libglib2.0-dev libpixman-1-dev python3-venv \
 	flex bison libfdt-dev zlib1g-dev \
+	liblzo2-dev libsnappy-dev libzstd-dev makedumpfile crash python3-libkdumpfile \
 	debuginfod debootstrap python3-jsonschema \
 	clang-14 libfuzzer-14-dev libclang-rt-14-dev valgrind >/dev/null
