@@ -35,6 +35,7 @@ struct ld_copy_stats {
 	uint64_t ns;		/* wall time of the copy */
 	uint64_t bytes_unpopulated;	/* never touched: not read at all */
 	uint64_t bytes_direct;	/* written with O_DIRECT (LD_COPY_DIRECT) */
+	uint64_t bytes_vanished;	/* zeros for RAM gone mid-copy */
 };
 
 /* Tuning switches for tests and benchmarks; 0 is the measured default. */
@@ -62,6 +63,16 @@ struct ld_copy_opts {
 	/* After each batch: bytes done of the total (calling thread). */
 	void (*progress)(void *ctx, uint64_t done, uint64_t total);
 	void *progress_ctx;
+	/*
+	 * Guest RAM whose host memory QEMU unmapped after the freeze (a DIMM
+	 * unplugged and freed during a --freeze=meta copy).  With this set,
+	 * the copier calls it once for such a block (its index, the gpa of
+	 * the batch that failed), writes the rest of the block as zeros and
+	 * goes on; the caller decides what the vmcore says about it.  Memory
+	 * still mapped but unreadable stays an error, as it is without this.
+	 */
+	void (*vanished)(void *ctx, size_t block, uint64_t gpa);
+	void *vanished_ctx;
 	unsigned int flags;	/* LD_COPY_NO_*, 0 normally */
 };
 

@@ -69,6 +69,13 @@ uint64_t ld_elf_load_offset(const struct ld_elf *elf, size_t i);
 uint64_t ld_elf_file_size(const struct ld_elf *elf);
 
 /*
+ * Leave load i out of the file without moving anything: its program
+ * header becomes PT_NULL, which every reader skips (guest RAM that went
+ * away during the copy).  Render the head again afterwards.
+ */
+void ld_elf_drop_load(struct ld_elf *elf, size_t i);
+
+/*
  * After layout: the bytes from offset 0 up to the first load (headers,
  * notes, padding note, alignment), in a buffer owned by elf, valid until the
  * next call.  Write it at offset 0.

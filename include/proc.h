@@ -126,6 +126,14 @@ size_t ld_proc_read_heads(pid_t pid, const uint64_t *addrs, size_t n,
  */
 struct ld_error *ld_proc_has_vmflag(pid_t pid, const char *flag, bool *found);
 
+/*
+ * Whether mappings of pid cover all of [addr, addr+len) (/proc/PID/maps).
+ * Tells memory that went away (a DIMM unplugged and freed mid-dump) from
+ * memory that is mapped but unreadable.
+ */
+struct ld_error *ld_proc_range_mapped(pid_t pid, uint64_t addr, uint64_t len,
+				      bool *whole);
+
 /* Whether an smaps "VmFlags: ..." line lists the two-letter flag. */
 bool ld_vmflags_has(const char *line, const char *flag);
 

@@ -669,6 +669,27 @@ static struct ld_error *fill_job(pid_t pid, const struct ld_block *b,
 	return NULL;
 }
 
+/*
+ * Whether err, reading [host, host+len) of a block, means the memory went
+ * away rather than that it cannot be read: it was unmapped.
+ */
+static bool went_away(pid_t pid, const struct ld_error *err, uint64_t host,
+		      uint64_t len)
+{
+	struct ld_error *e;
+	bool whole = true;
+
+	if (err->code != LD_EXIT_COPY ||
+	    (err->errnum != EFAULT && err->errnum != ENOMEM))
+		return false;
+	e = ld_proc_range_mapped(pid, host, len, &whole);
+	if (e) {
+		ld_error_free(e);
+		return false;
+	}
+	return !whole;
+}
+
 /* Hand j to the writer (or write it here without a thread). */
 static struct ld_error *submit(struct writer *w, bool threaded)
 {
@@ -789,6 +810,7 @@ struct ld_error *ld_copy_blocks(pid_t pid, const struct ld_memmap *map,
 		bool can_skip = u.fd >= 0 && b->host % ZERO_PAGE == 0 &&
 				(!sparse || offsets[i] % ZERO_PAGE == 0);
 		uint64_t pos = 0;
+		bool gone = false;	/* unmapped since the freeze */
 
 		while (pos < b->size) {
 			size_t n = b->size - pos < batch ?
@@ -812,8 +834,21 @@ struct ld_error *ld_copy_blocks(pid_t pid, const struct ld_memmap *map,
 			if (can_skip)
 				untouched_scan(&u, b->host + pos,
 					       n - n % ZERO_PAGE, j->skip);
-			err = fill_job(pid, b, pos, j, !sparse, riov, max_iov,
-				       opts, st);
+			if (!gone)
+				err = fill_job(pid, b, pos, j, !sparse, riov,
+					       max_iov, opts, st);
+			if (err && opts && opts->vanished &&
+			    went_away(pid, err, b->host + pos, n)) {
+				ld_error_free(err);
+				err = NULL;
+				gone = true;
+				opts->vanished(opts->vanished_ctx, i,
+					       b->gpa + pos);
+			}
+			if (gone) {
+				memset(j->buf, 0, n);
+				st->bytes_vanished += n;
+			}
 			if (!err)
 				err = submit(w, threaded);
 			if (err) {

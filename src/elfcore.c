@@ -58,6 +58,7 @@ struct elf_load {
 	uint64_t paddr;
 	uint64_t size;
 	uint64_t offset;	/* set by ld_elf_layout */
+	bool dropped;		/* written as PT_NULL: its memory went away */
 };
 
 struct ld_elf {
@@ -459,7 +460,8 @@ static void fill_phdr(const struct ld_elf *elf, size_t i, GElf_Phdr *ph)
 	}
 	const struct elf_load *l = &elf->loads[i - 1];
 
-	ph->p_type = PT_LOAD;
+	/* PT_NULL: readers skip it; the rest still says what it was */
+	ph->p_type = l->dropped ? PT_NULL : PT_LOAD;
 	ph->p_offset = l->offset;
 	ph->p_vaddr = l->paddr;
 	ph->p_paddr = l->paddr;
@@ -565,4 +567,10 @@ struct ld_error *ld_elf_render_head(struct ld_elf *elf, const void **buf,
 	*buf = h;
 	*len = elf->head_size;
 	return NULL;
+}
+
+void ld_elf_drop_load(struct ld_elf *elf, size_t i)
+{
+	if (i < elf->nloads)
+		elf->loads[i].dropped = true;
 }

@@ -489,6 +489,54 @@ static struct ld_error *add_found_vmcoreinfo(const struct options *o,
 				      o->output) : NULL;
 }
 
+/*
+ * Guest RAM unmapped by QEMU after the freeze (a DIMM unplugged and freed
+ * during a meta-mode copy).  Its contents are gone, not zero: a file
+ * leaves the block out (PT_NULL) once the copy is done; a stream has sent
+ * its headers already, so the rest of the block is zeros there, and the
+ * warning says so.  Either way the rest of the vmcore is unaffected.
+ */
+struct vanished {
+	const struct ld_memmap *map;
+	struct ld_warnings *warnings;
+	bool seekable;
+	bool *gone;		/* per block */
+	size_t count;
+};
+
+static void on_vanished(void *ctx, size_t i, uint64_t gpa)
+{
+	struct vanished *v = ctx;
+	const struct ld_block *b = &v->map->blocks[i];
+
+	v->gone[i] = true;
+	v->count++;
+	ld_warn(v->warnings,
+		"guest RAM '%.*s' [gpa 0x%" PRIx64 "+0x%" PRIx64 "] went away during the copy (unplugged?), at gpa 0x%" PRIx64 ": %s",
+		LD_BLOCK_NAME_MAX, b->name, b->gpa, b->size, gpa,
+		v->seekable ? "left out of the vmcore (its program header is PT_NULL)" :
+			      "its bytes from there on are zeros in this stream (the headers were already sent)");
+}
+
+static struct ld_error *drop_vanished(const struct options *o,
+				      struct ld_elf *elf,
+				      struct ld_output *out,
+				      const struct vanished *v)
+{
+	const void *head;
+	size_t head_len;
+	struct ld_error *err;
+
+	for (size_t i = 0; i < v->map->count; i++)
+		if (v->gone[i])
+			ld_elf_drop_load(elf, i);
+	err = ld_elf_render_head(elf, &head, &head_len);
+	if (!err)
+		err = ld_write_all(out->fd, head, head_len, 0);
+	return err ? ld_error_context(err, "rewriting the ELF headers of %s",
+				      o->output) : NULL;
+}
+
 static struct ld_error *write_vmcore(const struct options *o,
 				     struct ld_proc *proc,
 				     struct snapshot *snap, bool class64,
@@ -496,6 +544,8 @@ static struct ld_error *write_vmcore(const struct options *o,
 				     struct ld_report *rep)
 {
 	struct ld_copy_opts copts = { .sparse = true, .stop = &stop_requested };
+	struct vanished gone = { .map = &snap->map, .warnings = &snap->warnings,
+				 .seekable = out->seekable };
 	struct ld_progress progress;
 	struct ld_copy_stats stats = { 0 };
 	struct ld_vmcoreinfo_scan *scan = NULL;
@@ -530,6 +580,13 @@ static struct ld_error *write_vmcore(const struct options *o,
 		err = &ld_error_nomem;
 		goto out;
 	}
+	gone.gone = calloc(snap->map.count ? snap->map.count : 1, 1);
+	if (!gone.gone) {
+		err = &ld_error_nomem;
+		goto out;
+	}
+	copts.vanished = on_vanished;
+	copts.vanished_ctx = &gone;
 	for (size_t i = 0; i < snap->map.count; i++)
 		offsets[i] = ld_elf_load_offset(elf, i);
 	err = ld_elf_render_head(elf, &head, &head_len);
@@ -550,9 +607,12 @@ static struct ld_error *write_vmcore(const struct options *o,
 	rep->bytes_written = stats.bytes_written + head_len;
 	rep->bytes_hole = stats.bytes_hole;
 	rep->copy_s = stats.ns / 1e9;
+	if (!err && gone.count && out->seekable)
+		err = drop_vanished(o, elf, out, &gone);
 	if (!err && copts.inspect)
 		err = add_found_vmcoreinfo(o, elf, out, snap, scan);
 out:
+	free(gone.gone);
 	ld_vmcoreinfo_scan_free(scan);
 	free(offsets);
 	ld_elf_free(elf);

@@ -944,3 +944,30 @@ struct ld_error *ld_proc_has_vmflag(pid_t pid, const char *flag, bool *found)
 	fclose(f);
 	return NULL;
 }
+
+struct ld_error *ld_proc_range_mapped(pid_t pid, uint64_t addr, uint64_t len,
+				      bool *whole)
+{
+	uint64_t cursor = addr, end = addr + len < addr ? UINT64_MAX : addr + len;
+	char path[64], *line = NULL;
+	size_t cap = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return ld_error_errno(errno == ENOENT ? LD_EXIT_TARGET :
+				      LD_EXIT_PERMISSION, errno, "reading %s", path);
+	/* maps lists mappings in address order: one pass moves the cursor */
+	while (cursor < end && getline(&line, &cap, f) > 0) {
+		unsigned long long lo, hi;
+
+		if (sscanf(line, "%llx-%llx", &lo, &hi) == 2 &&
+		    lo <= cursor && cursor < hi)
+			cursor = hi;
+	}
+	*whole = cursor >= end;
+	free(line);
+	fclose(f);
+	return NULL;
+}

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -1012,5 +1013,153 @@ Test(live, freeze_none_refuses_a_map_that_never_settles)
 	/* With the map read frozen, the same QEMU dumps fine. */
 	dump(&r, NULL);
 	cr_expect_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+	finish();
+}
+
+/* All of a small text file, NUL-terminated (malloc'd; "" if unreadable). */
+static char *read_text_file(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *text = calloc(1, 65536);
+	size_t n = 0;
+
+	cr_assert_not_null(text);
+	if (f) {
+		n = fread(text, 1, 65535, f);
+		fclose(f);
+	}
+	text[n] = 0;
+	return text;
+}
+
+/* Our end of a pipe the tool writes its vmcore to; its stderr in a file. */
+static pid_t spawn_meta_to_pipe(int *rfd, const char *errpath)
+{
+	char pid[16];
+	int p[2];
+	pid_t tool;
+
+	cr_assert(pipe(p) == 0);
+	snprintf(pid, sizeof(pid), "%d", (int)fx.pid);
+	tool = fork();
+	if (tool == 0) {
+		const char *b = getenv("QLD_BUILDDIR");
+		char path[4096];
+		int err = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		snprintf(path, sizeof(path), "%s/src/qemu-livedump", b ? b : ".");
+		dup2(p[1], 1);
+		dup2(err, 2);
+		close(p[0]);
+		setenv("QEMU_LIVEDUMP_PROFILE_CACHE", "", 1);
+		execl(path, "qemu-livedump", "-p", pid, "-a", "X86_64", "-o",
+		      "-", "--freeze=meta", (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	*rfd = p[0];
+	return tool;
+}
+
+/* Wait up to timeout_ms for a line starting with want on fd. */
+static bool read_line_from(int fd, const char *want, int timeout_ms)
+{
+	char line[256];
+	size_t len = 0;
+
+	while (timeout_ms > 0) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+		if (poll(&pfd, 1, 10) == 1) {
+			if (read(fd, line + len, 1) != 1)
+				return false;
+			if (line[len] == '\n') {
+				if (!strncmp(line, want, strlen(want)))
+					return true;
+				len = 0;
+			} else if (len + 1 < sizeof(line)) {
+				len++;
+			}
+		} else {
+			timeout_ms -= 10;
+		}
+	}
+	return false;
+}
+
+/*
+ * Guest RAM unmapped while a meta-mode copy runs, as QEMU frees a DIMM
+ * after its unplug: the stream stalls (we do not read it) before the
+ * copier reaches ramC, the fake QEMU unmaps ramC, then we read on.  The
+ * headers are out already, so ramC is zeros in the stream, a warning
+ * names it, the dump succeeds and every other block is intact.
+ */
+Test(live, ram_unplugged_mid_copy_is_named_and_zero_in_a_stream)
+{
+	static const char *const args[] = { "--unplug-on-usr1", NULL };
+	char stream[4096], errpath[4096], buf[65536], *errtext;
+	int rfd, fd, st, waited = 0;
+	ssize_t n;
+	pid_t tool;
+
+	start("tests/fake-qemu-a", args);
+	snprintf(stream, sizeof(stream), "%s/stream", dir);
+	snprintf(errpath, sizeof(errpath), "%s/stderr", dir);
+	tool = spawn_meta_to_pipe(&rfd, errpath);
+	fd = open(stream, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	cr_assert(fd >= 0);
+	n = read(rfd, buf, 4096);
+	cr_assert_gt(n, 0, "the vmcore stream starts");
+	cr_assert_eq(write(fd, buf, (size_t)n), n);
+	while (!all_threads_running(fx.pid) && waited++ < 5000)
+		usleep(1000);
+	cr_assert(all_threads_running(fx.pid), "the VM runs during the copy");
+	cr_assert(kill(fx.pid, SIGUSR1) == 0);
+	cr_assert(read_line_from(fx.out_fd, "unplugged", 5000),
+		  "the fake QEMU unmapped ramC");
+	while ((n = read(rfd, buf, sizeof(buf))) > 0)
+		cr_assert_eq(write(fd, buf, (size_t)n), n);
+	close(rfd);
+	close(fd);
+	cr_assert_eq(waitpid(tool, &st, 0), tool);
+	errtext = read_text_file(errpath);
+	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		  "status 0x%x: %s", st, errtext);
+	cr_expect(strstr(errtext, "'ramC'") && strstr(errtext, "went away") &&
+		  strstr(errtext, "zeros in this stream"),
+		  "the warning names ramC and says what the stream holds: %s",
+		  errtext);
+	free(errtext);
+
+	struct vmcore vc;
+	size_t loads = 0;
+
+	cr_assert(vmcore_open(&vc, stream));
+	for (size_t i = 1; i < vc.phnum; i++) {
+		GElf_Phdr ph;
+
+		cr_assert(gelf_getphdr(vc.elf, i, &ph));
+		cr_assert_eq(ph.p_type, PT_LOAD, "a stream keeps every load");
+		cr_assert_eq(ph.p_paddr, fake_expected_blocks[loads].gpa);
+		loads++;
+		cr_assert_leq(ph.p_offset + ph.p_filesz, vc.size);
+		for (uint64_t off = 0; off < ph.p_filesz; off += FAKE_PAGE_SIZE) {
+			uint64_t gpa = ph.p_paddr + off;
+			const uint8_t *page = vc.data + ph.p_offset + off;
+
+			if (gpa >= 0x100000000ull) {
+				for (size_t k = 0; k < FAKE_PAGE_SIZE; k++)
+					cr_assert_eq(page[k], 0,
+						     "ramC page 0x%llx is not zeros",
+						     (unsigned long long)gpa);
+				continue;
+			}
+			cr_assert_eq(fake_check_page(page, gpa, fx.token), -1,
+				     "guest page 0x%llx differs",
+				     (unsigned long long)gpa);
+		}
+	}
+	cr_expect_eq(loads, FAKE_EXPECTED_BLOCKS);
+	vmcore_close(&vc);
 	finish();
 }
