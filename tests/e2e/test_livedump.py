@@ -1031,7 +1031,18 @@ def sigkill_at_20_points_releases_the_vm_fast(ctx):
                      "--force", "-q", "--freeze=" + freeze],
                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL)
-                time.sleep(rnd.uniform(0.02, 1.5))
+                if freeze == "full":
+                    # Kill while QEMU is frozen: wait for the freeze, then
+                    # a random point of the copy, so that the frozen case
+                    # is tried every other time, not left to chance.
+                    t_wait = time.monotonic()
+                    while not stopped_threads(vm.pid) and \
+                            tool.poll() is None and \
+                            time.monotonic() - t_wait < 30:
+                        time.sleep(0.001)
+                    time.sleep(rnd.uniform(0.0, 0.3))
+                else:
+                    time.sleep(rnd.uniform(0.02, 1.5))
                 was = stopped_threads(vm.pid)
                 t0 = time.monotonic()
                 tool.kill()
@@ -1062,6 +1073,98 @@ def sigkill_at_20_points_releases_the_vm_fast(ctx):
                for f in figures)))
     c.expect(len(frozen) >= 5, "only %d of 20 kills hit a frozen VM" %
              len(frozen))
+    c.done()
+
+
+DIMM_ARGS = ["-object", "memory-backend-ram,id=dimm0mem,size=256M",
+             "-device", "pc-dimm,id=dimm0,memdev=dimm0mem"]
+
+
+def unplug_dimm(vm, timeout=30):
+    """device_del + object-del of dimm0 (the payload ejects it like a
+    guest's _EJ0): returns once QEMU has freed the backend."""
+    vm.qmp.execute("device_del", {"id": "dimm0"})
+    t0 = time.monotonic()
+    while vm.qmp.execute("query-memory-devices"):
+        if time.monotonic() - t0 > timeout:
+            raise Fail("the payload did not eject dimm0 in %ds" % timeout)
+        time.sleep(0.05)
+    while True:
+        try:
+            vm.qmp.execute("object-del", {"id": "dimm0mem"})
+            break
+        except qh.QMPError as e:
+            if time.monotonic() - t0 > timeout:
+                raise Fail("object-del dimm0mem: %s" % e)
+            time.sleep(0.05)
+    time.sleep(0.5)     # QEMU unmaps the RAMBlock from its RCU thread
+
+
+@test
+def dimm_unplugged_mid_meta_copy_is_left_out(ctx):
+    """A DIMM hot-unplugged and freed while a --freeze=meta copy runs: the
+    dump succeeds, a warning names the block, its program header becomes
+    PT_NULL, and every other stamped page is intact."""
+    c = Checks()
+    install = ctx.install("x86_64", "stock")
+    accel = ctx.accel("x86_64", install)
+    token = qh.new_token()
+    out = ctx.path("dimm.vmcore")
+    with qh.start_payload_vm("x86_64", "pc", "2048M,slots=2,maxmem=4G",
+                             token, ctx.payloads, DIMM_ARGS, accel=accel,
+                             install=install) as vm:
+        qh.wait_until_stamped(vm, 300)
+        dimms = vm.qmp.execute("query-memory-devices")
+        if len(dimms) != 1 or vm.read_u64(qh.CB_ADDR["x86_64"] +
+                                          qh.CB_OFF_DIMMS) != 1:
+            raise Fail("setup: one DIMM, stamped by the payload: %r" % dimms)
+        d = dimms[0]["data"]
+        dimm = (d["addr"], d["addr"] + d["size"])
+        env = dict(os.environ, QEMU_LIVEDUMP_TEST_HOLD_FROZEN_MS="300")
+        tool = subprocess.Popen(
+            [ctx.tool, "-p", str(vm.pid), "-a", "X86_64", "-o", out,
+             "--freeze=meta"], env=env, stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            # Frozen (held 300 ms), then thawed: stop the tool right there,
+            # with 2 GiB of low RAM still to copy before the DIMM.
+            t0 = time.monotonic()
+            while not stopped_threads(vm.pid) and tool.poll() is None and \
+                    time.monotonic() - t0 < 60:
+                time.sleep(0.001)
+            while stopped_threads(vm.pid) and time.monotonic() - t0 < 60:
+                time.sleep(0.0005)
+            os.kill(tool.pid, signal.SIGSTOP)
+            c.expect(tool.poll() is None, "the tool finished before the "
+                     "unplug: the test did not test anything")
+            unplug_dimm(vm)
+            c.expect(vm.read_u64(qh.CB_ADDR["x86_64"] + qh.CB_OFF_EJECTED)
+                     == 1, "the payload ejected the DIMM")
+        finally:
+            os.kill(tool.pid, signal.SIGCONT)
+        err = tool.communicate(timeout=600)[1].decode(errors="replace")
+        c.expect(tool.returncode == 0, "exit %d: %s" % (tool.returncode,
+                                                        err[-600:]))
+        c.expect("'dimm0mem'" in err and "went away" in err and
+                 "PT_NULL" in err,
+                 "the warning names the DIMM's block: %s" % err[-600:])
+        with qh.Vmcore(out) as core:
+            nulls = [p for t, p in core.phdrs if t == 0]
+            c.expect([(p.p_paddr, p.p_paddr + p.p_filesz) for p in nulls]
+                     == [dimm], "the DIMM's header is PT_NULL: %r" % nulls)
+            c.expect(core.find_load(dimm[0]) is None,
+                     "the DIMM is still a PT_LOAD")
+            desc = qh.read_descriptor_from_vmcore(core, "x86_64")
+            c.expect(dimm in desc.ranges, "the payload stamped the DIMM")
+            kept = desc._replace(ranges=[r for r in desc.ranges
+                                         if r != dimm])
+            checked, bad = qh.check_stamps(core, token, kept)
+            c.expect(checked > 500000 and not bad,
+                     "%d pages checked, %d bad, first %s" % (
+                         checked, len(bad), bad and "%#x: %s" % bad[0]))
+        check_vm_running(c, vm)
+    detail("DIMM [%#x, %#x) unplugged mid-copy: left out, %d other stamped "
+           "pages intact" % (dimm[0], dimm[1], checked))
     c.done()
 
 

@@ -28,6 +28,8 @@
 #define CB_OFF_RESV_END		0x48
 #define CB_OFF_ARCH		0x50	/* CB_ARCH_* */
 #define CB_OFF_NREGIONS		0x58	/* entries at CB_OFF_REGIONS */
+#define CB_OFF_DIMMS		0x60	/* x86: DIMMs found (and stamped) */
+#define CB_OFF_EJECTED		0x68	/* x86: DIMMs ejected on request */
 #define CB_OFF_RANGES		0x100	/* {start, end} pairs, end exclusive */
 #define CB_MAX_RANGES		240
 #define CB_OFF_REGIONS		0x1000	/* RAM as the firmware described it */
@@ -46,13 +48,17 @@
 #ifndef __ASSEMBLER__
 typedef unsigned long long u64;
 typedef unsigned int u32;
+typedef unsigned short u16;
 typedef unsigned char u8;
 
 /* stamp.c */
 void cb_init(u64 cb, u64 arch, u64 resv_start, u64 resv_end);
 void cb_add_region(u64 start, u64 size);
 void cb_fail(void);
-void stamp_and_spin(void) __attribute__((noreturn));
+/* poll (may be NULL) runs once per heartbeat, after the churn. */
+void stamp_and_spin(void (*poll)(void)) __attribute__((noreturn));
+/* Bump a CB counter (for the arch code). */
+void cb_count(u64 off);
 #endif
 
 #endif

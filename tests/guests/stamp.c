@@ -54,6 +54,8 @@ void cb_init(u64 cb_addr, u64 arch, u64 resv_start, u64 resv_end)
 	put(CB_OFF_RESV_END, resv_end);
 	put(CB_OFF_ARCH, arch);
 	put(CB_OFF_NREGIONS, 0);
+	put(CB_OFF_DIMMS, 0);
+	put(CB_OFF_EJECTED, 0);
 	barrier();
 	put(CB_OFF_MAGIC, CB_MAGIC);
 }
@@ -106,7 +108,12 @@ void cb_fail(void)
 		barrier();
 }
 
-void stamp_and_spin(void)
+void cb_count(u64 off)
+{
+	put(off, get(off) + 1);
+}
+
+void stamp_and_spin(void (*poll)(void))
 {
 	u64 token = get(CB_OFF_TOKEN);
 	u64 n = get(CB_OFF_NRANGES);
@@ -138,5 +145,7 @@ void stamp_and_spin(void)
 		put(CB_OFF_HEARTBEAT, hb);
 		for (i = 0; i < CHURN_SIZE / 8; i++)
 			churn[i] = hb;
+		if (poll)
+			poll();
 	}
 }

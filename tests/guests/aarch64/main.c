@@ -130,5 +130,5 @@ void payload_main(void)
 	cb_init(CB_ADDR, CB_ARCH_AARCH64, RAM_BASE, RESV_END);
 	if (!parse_dtb(fdt))
 		cb_fail();
-	stamp_and_spin();
+	stamp_and_spin(0);
 }
