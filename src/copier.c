@@ -690,6 +690,17 @@ static bool went_away(pid_t pid, const struct ld_error *err, uint64_t host,
 	return !whole;
 }
 
+/* Whether mappings still cover [host, host+len) (errors: assume so). */
+static bool range_still_mapped(pid_t pid, uint64_t host, uint64_t len)
+{
+	struct ld_error *e;
+	bool whole = true;
+
+	e = ld_proc_range_mapped(pid, host, len, &whole);
+	ld_error_free(e);
+	return whole;
+}
+
 /* Hand j to the writer (or write it here without a thread). */
 static struct ld_error *submit(struct writer *w, bool threaded)
 {
@@ -831,9 +842,27 @@ struct ld_error *ld_copy_blocks(pid_t pid, const struct ld_memmap *map,
 			j->off = offsets[i] + pos;
 			j->block = i;
 			memset(j->skip, 0, n / ZERO_PAGE + 1);
-			if (can_skip)
-				untouched_scan(&u, b->host + pos,
-					       n - n % ZERO_PAGE, j->skip);
+			/*
+			 * pagemap reads an unmapped range as "not present"
+			 * too: pages marked untouched count only while the
+			 * range is still mapped (a DIMM freed mid-copy).
+			 */
+			if (can_skip && !gone &&
+			    untouched_scan(&u, b->host + pos,
+					   n - n % ZERO_PAGE, j->skip) &&
+			    !range_still_mapped(pid, b->host + pos, n)) {
+				memset(j->skip, 0, n / ZERO_PAGE + 1);
+				if (!opts || !opts->vanished) {
+					err = block_context(ld_error_errno(LD_EXIT_COPY, EFAULT,
+									   "guest RAM at host 0x%" PRIx64 " became unreadable",
+									   b->host + pos),
+							    map, i);
+					break;
+				}
+				gone = true;
+				opts->vanished(opts->vanished_ctx, i,
+					       b->gpa + pos);
+			}
 			if (!gone)
 				err = fill_job(pid, b, pos, j, !sparse, riov,
 					       max_iov, opts, st);
