@@ -669,27 +669,6 @@ static struct ld_error *fill_job(pid_t pid, const struct ld_block *b,
 	return NULL;
 }
 
-/*
- * Whether err, reading [host, host+len) of a block, means the memory went
- * away rather than that it cannot be read: it was unmapped.
- */
-static bool went_away(pid_t pid, const struct ld_error *err, uint64_t host,
-		      uint64_t len)
-{
-	struct ld_error *e;
-	bool whole = true;
-
-	if (err->code != LD_EXIT_COPY ||
-	    (err->errnum != EFAULT && err->errnum != ENOMEM))
-		return false;
-	e = ld_proc_range_mapped(pid, host, len, &whole);
-	if (e) {
-		ld_error_free(e);
-		return false;
-	}
-	return !whole;
-}
-
 /* Whether mappings still cover [host, host+len) (errors: assume so). */
 static bool range_still_mapped(pid_t pid, uint64_t host, uint64_t len)
 {
@@ -699,6 +678,18 @@ static bool range_still_mapped(pid_t pid, uint64_t host, uint64_t len)
 	e = ld_proc_range_mapped(pid, host, len, &whole);
 	ld_error_free(e);
 	return whole;
+}
+
+/*
+ * Whether err, reading [host, host+len) of a block, means the memory went
+ * away rather than that it cannot be read: it was unmapped.
+ */
+static bool went_away(pid_t pid, const struct ld_error *err, uint64_t host,
+		      uint64_t len)
+{
+	return err->code == LD_EXIT_COPY &&
+	       (err->errnum == EFAULT || err->errnum == ENOMEM) &&
+	       !range_still_mapped(pid, host, len);
 }
 
 /* Hand j to the writer (or write it here without a thread). */
@@ -846,23 +837,14 @@ struct ld_error *ld_copy_blocks(pid_t pid, const struct ld_memmap *map,
 			 * pagemap reads an unmapped range as "not present"
 			 * too: pages marked untouched count only while the
 			 * range is still mapped (a DIMM freed mid-copy).
+			 * Otherwise read them all: the fault says what
+			 * happened, as for touched pages.
 			 */
 			if (can_skip && !gone &&
 			    untouched_scan(&u, b->host + pos,
 					   n - n % ZERO_PAGE, j->skip) &&
-			    !range_still_mapped(pid, b->host + pos, n)) {
+			    !range_still_mapped(pid, b->host + pos, n))
 				memset(j->skip, 0, n / ZERO_PAGE + 1);
-				if (!opts || !opts->vanished) {
-					err = block_context(ld_error_errno(LD_EXIT_COPY, EFAULT,
-									   "guest RAM at host 0x%" PRIx64 " became unreadable",
-									   b->host + pos),
-							    map, i);
-					break;
-				}
-				gone = true;
-				opts->vanished(opts->vanished_ctx, i,
-					       b->gpa + pos);
-			}
 			if (!gone)
 				err = fill_job(pid, b, pos, j, !sparse, riov,
 					       max_iov, opts, st);

@@ -597,9 +597,10 @@ Test(live, boost_auto_is_sched_fifo_on_a_busy_host)
 
 /*
  * The tool writing the vmcore to a pipe that we read (or not: then it
- * waits in the middle of its copy).  Returns its pid; *rfd is our end.
+ * waits in the middle of its copy).  Its stderr goes to errpath (NULL:
+ * /dev/null).  Returns its pid; *rfd is our end.
  */
-static pid_t spawn_to_pipe(const char *freeze, int *rfd)
+static pid_t spawn_to_pipe(const char *freeze, int *rfd, const char *errpath)
 {
 	char pid[16];
 	int p[2];
@@ -611,11 +612,12 @@ static pid_t spawn_to_pipe(const char *freeze, int *rfd)
 	if (tool == 0) {
 		const char *b = getenv("QLD_BUILDDIR");
 		char path[4096];
-		int null = open("/dev/null", O_WRONLY);
+		int err = errpath ? open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0600)
+				  : open("/dev/null", O_WRONLY);
 
 		snprintf(path, sizeof(path), "%s/src/qemu-livedump", b ? b : ".");
 		dup2(p[1], 1);
-		dup2(null, 2);
+		dup2(err, 2);
 		close(p[0]);
 		setenv("QEMU_LIVEDUMP_PROFILE_CACHE", "", 1);
 		execl(path, "qemu-livedump", "-q", "-p", pid, "-a", "X86_64", "-o",
@@ -635,7 +637,7 @@ static void copy_at_normal_priority(const char *freeze)
 	pid_t tool;
 
 	start("tests/fake-qemu-a", NULL);
-	tool = spawn_to_pipe(freeze, &rfd);
+	tool = spawn_to_pipe(freeze, &rfd, NULL);
 	/* The pipe is not drained: the tool waits in its copy, VM running. */
 	cr_assert_gt(read(rfd, buf, 4096), 0, "the vmcore stream starts");
 	usleep(200 * 1000);
@@ -673,7 +675,7 @@ static void interrupted_mid_copy(int sig)
 	pid_t tool;
 
 	start("tests/fake-qemu-a", NULL);
-	tool = spawn_to_pipe("--freeze=full", &rfd);
+	tool = spawn_to_pipe("--freeze=full", &rfd, NULL);
 	cr_assert_gt(read(rfd, buf, sizeof(buf)), 0, "the copy started");
 	usleep(100 * 1000);	/* blocked writing: the pipe is full */
 	cr_expect_not(all_threads_running(fx.pid), "frozen for the copy");
@@ -1032,35 +1034,6 @@ static char *read_text_file(const char *path)
 	return text;
 }
 
-/* Our end of a pipe the tool writes its vmcore to; its stderr in a file. */
-static pid_t spawn_meta_to_pipe(int *rfd, const char *errpath)
-{
-	char pid[16];
-	int p[2];
-	pid_t tool;
-
-	cr_assert(pipe(p) == 0);
-	snprintf(pid, sizeof(pid), "%d", (int)fx.pid);
-	tool = fork();
-	if (tool == 0) {
-		const char *b = getenv("QLD_BUILDDIR");
-		char path[4096];
-		int err = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-		snprintf(path, sizeof(path), "%s/src/qemu-livedump", b ? b : ".");
-		dup2(p[1], 1);
-		dup2(err, 2);
-		close(p[0]);
-		setenv("QEMU_LIVEDUMP_PROFILE_CACHE", "", 1);
-		execl(path, "qemu-livedump", "-p", pid, "-a", "X86_64", "-o",
-		      "-", "--freeze=meta", (char *)NULL);
-		_exit(127);
-	}
-	close(p[1]);
-	*rfd = p[0];
-	return tool;
-}
-
 /* Wait up to timeout_ms for a line starting with want on fd. */
 static bool read_line_from(int fd, const char *want, int timeout_ms)
 {
@@ -1105,7 +1078,7 @@ Test(live, ram_unplugged_mid_copy_is_named_and_zero_in_a_stream)
 	start("tests/fake-qemu-a", args);
 	snprintf(stream, sizeof(stream), "%s/stream", dir);
 	snprintf(errpath, sizeof(errpath), "%s/stderr", dir);
-	tool = spawn_meta_to_pipe(&rfd, errpath);
+	tool = spawn_to_pipe("--freeze=meta", &rfd, errpath);
 	fd = open(stream, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	cr_assert(fd >= 0);
 	n = read(rfd, buf, 4096);
