@@ -649,12 +649,24 @@ static struct ld_error *wait_stops(struct ld_proc *proc, uint64_t deadline)
 		wait_for_sigchld(deadline - now < STOP_POLL_NS ?
 				 deadline - now : STOP_POLL_NS);
 	}
-	for (size_t i = 0; i < proc->ntids; i++)
-		if (!slots[i].stopped)
-			return ld_error(LD_EXIT_TARGET,
-					"thread %d of pid %d did not stop within %llu ms (blocked in an uninterruptible kernel wait?)",
-					(int)proc->tids[i], (int)proc->pid,
-					STOP_DEADLINE_NS / 1000000);
+	for (size_t i = 0; i < proc->ntids; i++) {
+		char st;
+
+		if (slots[i].stopped)
+			continue;
+		/*
+		 * Killed mid-freeze: a dead thread-group leader stays a
+		 * zombie (never a stop) until its parent reaps it.
+		 */
+		st = ld_task_state(proc->pid, proc->tids[i]);
+		if (!st || st == 'Z' || st == 'X')
+			return ld_error(LD_EXIT_TARGET, "target process %d is gone",
+					(int)proc->pid);
+		return ld_error(LD_EXIT_TARGET,
+				"thread %d of pid %d did not stop within %llu ms (blocked in an uninterruptible kernel wait?)",
+				(int)proc->tids[i], (int)proc->pid,
+				STOP_DEADLINE_NS / 1000000);
+	}
 	return NULL;
 }
 
