@@ -3,18 +3,15 @@
  * copier.h - stream guest RAM from the target into the vmcore with
  * process_vm_readv, in multi-MiB batches, with bounded memory.
  *
- * Zero pages become holes when the output is seekable (the file size stays
- * the same, the bytes read back as zeros).  Pages the target never touched
- * (not present and not swapped in /proc/PID/pagemap, in a private anonymous
- * mapping) read as zeros and are not read at all.  A range that cannot be
- * read is an error naming its block, never silent zeros.
+ * Pages the target never touched (not present and not swapped in
+ * /proc/PID/pagemap, in a private anonymous mapping) read as zeros and are
+ * not read at all.  A range that cannot be read is an error naming its
+ * block, never silent zeros.
  *
- * Reading and writing overlap: the calling thread reads, a writer thread
- * writes, through a few bounded buffers.  On regular files on disk the
- * writer starts writeback right behind itself and drops what is on disk
- * from the page cache, so a huge dump neither waits on dirty limits nor
- * evicts everything else (O_DIRECT on request; measured no faster here:
- * docs/PERFORMANCE.md).
+ * Reading and handing over overlap: the calling thread reads, a writer
+ * thread passes full buffers to the sink (the output format, which owns
+ * the layout and, through output.h, the write policy), through a few
+ * bounded buffers.  The copier knows nothing of files or offsets.
  */
 #ifndef QLD_COPIER_H
 #define QLD_COPIER_H
@@ -29,26 +26,39 @@
 
 struct ld_copy_stats {
 	uint64_t bytes_total;	/* guest bytes covered by loads */
-	uint64_t bytes_written;	/* bytes actually written */
-	uint64_t bytes_hole;	/* zero bytes left as holes */
 	uint64_t read_calls;	/* process_vm_readv calls */
 	uint64_t ns;		/* wall time of the copy */
 	uint64_t bytes_unpopulated;	/* never touched: not read at all */
-	uint64_t bytes_direct;	/* written with O_DIRECT (LD_COPY_DIRECT) */
 	uint64_t bytes_vanished;	/* zeros for RAM gone mid-copy */
 };
 
 /* Tuning switches for tests and benchmarks; 0 is the measured default. */
 enum {
 	LD_COPY_NO_PAGEMAP = 1u << 0,	/* read untouched pages too */
-	LD_COPY_NO_THREAD = 1u << 1,	/* write from the reading thread */
-	LD_COPY_DIRECT = 1u << 2,	/* O_DIRECT where the file takes it */
-	LD_COPY_NO_DROP_CACHE = 1u << 3,	/* no flush+drop behind writes */
+	LD_COPY_NO_THREAD = 1u << 1,	/* hand over from the reading thread */
+};
+
+/*
+ * Where guest RAM goes: the output format.  pages() gets the buffers in
+ * order (block by block, gpa order within a block), from the copier's
+ * writer thread, one call at a time.
+ */
+struct ld_page_sink {
+	/*
+	 * len bytes of block `block` from offset pos in it (whole pages
+	 * unless the block ends).  untouched: per 4 KiB unit of data,
+	 * nonzero for a page never touched by the guest, not read; its
+	 * bytes in data are zeros only if zero_fill.
+	 */
+	struct ld_error *(*pages)(void *ctx, size_t block, uint64_t pos,
+				  const unsigned char *data, size_t len,
+				  const unsigned char *untouched);
+	void *ctx;
+	bool zero_fill;
 };
 
 struct ld_copy_opts {
 	size_t batch_bytes;	/* bytes per buffer (default 8 MiB, max 16) */
-	bool sparse;		/* leave zero pages as holes (seekable only) */
 	volatile sig_atomic_t *stop;	/* set by a signal handler: abort */
 	/*
 	 * Called with every piece of guest RAM read, before it is written,
@@ -76,28 +86,11 @@ struct ld_copy_opts {
 	unsigned int flags;	/* LD_COPY_NO_*, 0 normally */
 };
 
-/*
- * Copy every block of map into fd; block i goes at file offset
- * offsets[i].  A non-seekable fd must already be positioned at offsets[0]
- * and the blocks must be laid out back to back.
- */
+/* Copy every block of map into sink. */
 struct ld_error *ld_copy_blocks(pid_t pid, const struct ld_memmap *map,
-				const uint64_t *offsets, int fd,
-				bool seekable, const struct ld_copy_opts *opts,
+				const struct ld_page_sink *sink,
+				const struct ld_copy_opts *opts,
 				struct ld_copy_stats *stats);
-
-/*
- * Write all of buf at offset (or at the current position if off < 0).
- * A write interrupted (EINTR) once *stop of ld_write_set_stop() is set
- * gives up with LD_EXIT_INTERRUPTED instead of retrying.
- */
-struct ld_error *ld_write_all(int fd, const void *buf, size_t len, off_t off);
-
-/*
- * Where the run's stop request lives (set by the signal handlers), so that
- * a write blocked on a stalled pipe (-o - | ssh ...) can be abandoned.
- */
-void ld_write_set_stop(volatile sig_atomic_t *stop);
 
 /*
  * For signal handlers: interrupt the copier's writer thread if one is

@@ -36,6 +36,12 @@ struct ld_error *ld_elf_add_note(struct ld_elf *elf, const char *name,
 				 uint32_t type, const void *desc,
 				 size_t descsz);
 
+/*
+ * The notes added so far, encoded as they are written (no padding note):
+ * what a kdump file carries as its ELF note data.  Owned by elf.
+ */
+void ld_elf_notes(const struct ld_elf *elf, const void **buf, size_t *len);
+
 /* Bytes an added note of this name and desc size takes in the file. */
 size_t ld_elf_note_size(const char *name, size_t descsz);
 

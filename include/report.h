@@ -32,6 +32,13 @@ struct ld_report {
 	char *qemu_binary;		/* /proc/PID/exe */
 	char *vm_name;			/* -name, or NULL */
 	char *machine;			/* -machine type, or NULL */
+	const char *format;		/* -f: "elf", "kdump-zstd"... */
+	struct {
+		bool present;		/* a kdump format was written */
+		bool flattened;		/* makedumpfile's flat records */
+		unsigned int threads;	/* compression threads */
+		uint64_t pages, zero_pages, compressed_pages, raw_pages;
+	} kdump;
 	unsigned int elf_class;		/* 32 or 64, 0 before the headers */
 	unsigned int elf_machine;	/* e_machine */
 	const char *cpu_notes_source;	/* where the registers came from */

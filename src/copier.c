@@ -10,9 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <sys/uio.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "copier.h"
@@ -28,15 +26,7 @@
 #define NBUF		3
 #define REMOTE_CHUNK	(256u << 10)
 #define ZERO_PAGE	4096u
-#define DIO_ALIGN	4096u	/* covers 512 and 4096 byte sectors */
-#define DROP_LAG	(64ull << 20)	/* written data kept dirty at most */
 #define MAX_VMAS	65536u	/* bound on what we keep of smaps */
-#ifndef TMPFS_MAGIC
-#define TMPFS_MAGIC	0x01021994
-#endif
-#ifndef RAMFS_MAGIC
-#define RAMFS_MAGIC	0x858458f6
-#endif
 #define PM_PRESENT	(1ull << 63)
 #define PM_SWAPPED	(1ull << 62)
 
@@ -44,89 +34,14 @@
 #define IOV_MAX 1024
 #endif
 
-static volatile sig_atomic_t *write_stop;
 /* The writer thread, while one runs, for ld_copy_interrupt_async(). */
 static pthread_t writer_thread;
 static volatile sig_atomic_t writer_running;
-
-static void on_kick(int sig)
-{
-	(void)sig;	/* only there to make a blocked write return EINTR */
-}
-
-void ld_write_set_stop(volatile sig_atomic_t *stop)
-{
-	struct sigaction sa = { .sa_handler = on_kick };
-
-	write_stop = stop;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGURG, &sa, NULL);	/* no SA_RESTART */
-}
 
 void ld_copy_interrupt_async(void)
 {
 	if (writer_running)
 		pthread_kill(writer_thread, SIGURG);
-}
-
-struct ld_error *ld_write_all(int fd, const void *buf, size_t len, off_t off)
-{
-	const char *p = buf;
-	off_t start = off;
-
-	while (len) {
-		ssize_t n;
-
-		/* a pipe write cut short by the signal returns what it wrote */
-		if (write_stop && *write_stop)
-			return ld_error(LD_EXIT_INTERRUPTED, "interrupted by signal");
-		n = off >= 0 ? pwrite(fd, p, len, off) : write(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR && write_stop && *write_stop)
-				return ld_error(LD_EXIT_INTERRUPTED,
-						"interrupted by signal");
-			if (errno == EINTR)
-				continue;
-			if (start >= 0)
-				return ld_error_errno(LD_EXIT_OUTPUT, errno,
-						      "writing %zu bytes at offset %lld",
-						      len, (long long)off);
-			return ld_error_errno(LD_EXIT_OUTPUT, errno,
-					      "writing %zu bytes", len);
-		}
-		if (n == 0)	/* should not happen for files; avoid spinning */
-			return ld_error_errno(LD_EXIT_OUTPUT, ENOSPC,
-					      "writing %zu bytes", len);
-		p += n;
-		len -= (size_t)n;
-		if (off >= 0)
-			off += n;
-	}
-	return NULL;
-}
-
-/* True if len bytes at p are all zero; len is a multiple of 8 or not. */
-static bool all_zero(const unsigned char *p, size_t len)
-{
-	const uint64_t *w = (const uint64_t *)(const void *)p;
-	size_t nw = len / 8, i;
-
-	/* OR 8 words at a time: the compiler vectorises this */
-	for (i = 0; i + 8 <= nw; i += 8) {
-		uint64_t acc = w[i] | w[i + 1] | w[i + 2] | w[i + 3] |
-			       w[i + 4] | w[i + 5] | w[i + 6] | w[i + 7];
-
-		if (acc)
-			return false;
-	}
-	for (; i < nw; i++)
-		if (w[i])
-			return false;
-	for (i = nw * 8; i < len; i++)
-		if (p[i])
-			return false;
-	return true;
 }
 
 /* Describe block i for messages. */
@@ -180,32 +95,16 @@ static struct ld_error *read_batch(pid_t pid, uint64_t host,
 	return NULL;
 }
 
-/* Reject what would overflow or break the streaming contract. */
-static struct ld_error *check_layout(const struct ld_memmap *map,
-				     const uint64_t *offsets, bool seekable,
-				     uint64_t *end)
+/* Reject host ranges that would overflow. */
+static struct ld_error *check_blocks(const struct ld_memmap *map)
 {
-	uint64_t expect = map->count ? offsets[0] : 0;
-	size_t i;
-
-	*end = 0;
-	for (i = 0; i < map->count; i++) {
+	for (size_t i = 0; i < map->count; i++) {
 		const struct ld_block *b = &map->blocks[i];
 
-		if (b->host + b->size < b->host ||
-		    offsets[i] + b->size < offsets[i] ||
-		    offsets[i] + b->size > (uint64_t)INT64_MAX)
+		if (b->host + b->size < b->host || b->size > (uint64_t)INT64_MAX)
 			return block_context(ld_error(LD_EXIT_MODEL,
 						      "size out of range"),
 					     map, i);
-		if (!seekable && offsets[i] != expect)
-			return block_context(ld_error(LD_EXIT_FAILURE,
-						      "file offset 0x%" PRIx64 " is not contiguous (0x%" PRIx64 " expected) on a stream",
-						      offsets[i], expect),
-					     map, i);
-		expect = offsets[i] + b->size;
-		if (expect > *end)
-			*end = expect;
 	}
 	return NULL;
 }
@@ -394,24 +293,17 @@ static size_t untouched_scan(struct untouched *u, uint64_t host, size_t len,
  */
 
 struct job {
-	unsigned char *buf;	/* DIO_ALIGN aligned */
+	unsigned char *buf;	/* page aligned (O_DIRECT) */
 	unsigned char *skip;	/* per 4 KiB unit: untouched, not read */
 	size_t len;
-	uint64_t off;		/* file offset; ignored on a stream */
 	size_t block;
+	uint64_t pos;		/* offset in the block */
 };
 
+/* The writer: the thread that hands filled buffers to the sink. */
 struct writer {
-	int fd;
-	bool seekable, sparse;
-	bool direct_ok;		/* O_DIRECT accepted by this file */
-	bool direct_on;		/* O_DIRECT currently set */
-	bool drop_cache;	/* flush + drop behind buffered writes */
-	int orig_flags;
-	uint64_t dropped_upto;	/* start of what may still be cached */
-	uint64_t written_upto;
+	const struct ld_page_sink *sink;
 	const struct ld_memmap *map;
-	struct ld_copy_stats st;	/* this thread's counts */
 
 	/* the queue: jobs[head..head+filled) wait to be written */
 	pthread_mutex_t lock;
@@ -422,150 +314,11 @@ struct writer {
 	struct ld_error *err;	/* first write error */
 };
 
-static struct ld_error *set_direct(struct writer *w, bool on)
-{
-	if (w->direct_on == on)
-		return NULL;
-	if (fcntl(w->fd, F_SETFL, on ? w->orig_flags | O_DIRECT
-				     : w->orig_flags) < 0)
-		return ld_error_errno(LD_EXIT_OUTPUT, errno,
-				      "setting the output's O_DIRECT flag");
-	w->direct_on = on;
-	return NULL;
-}
-
-static bool dio_aligned(const void *p, size_t len, uint64_t off)
-{
-	return !((uintptr_t)p % DIO_ALIGN) && !(len % DIO_ALIGN) &&
-	       !(off % DIO_ALIGN) && len;
-}
-
-/*
- * Write len bytes at off, with O_DIRECT when allowed and aligned.  A file
- * system that takes the flag but refuses the write (EINVAL) loses O_DIRECT
- * for the rest of the copy.
- */
-static struct ld_error *out_write(struct writer *w, const unsigned char *p,
-				  size_t len, uint64_t off)
-{
-	struct ld_error *err;
-
-	if (!w->seekable)
-		return ld_write_all(w->fd, p, len, -1);
-	while (len && w->direct_ok && dio_aligned(p, len, off)) {
-		ssize_t n;
-
-		err = set_direct(w, true);
-		if (err)
-			return err;
-		n = pwrite(w->fd, p, len, (off_t)off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EINVAL) {
-			w->direct_ok = false;
-			break;
-		}
-		if (n <= 0)
-			break;	/* the buffered write reports it */
-		w->st.bytes_direct += (uint64_t)n;
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	if (!len)
-		return NULL;
-	err = set_direct(w, false);
-	if (!err)
-		err = ld_write_all(w->fd, p, len, (off_t)off);
-	return err;
-}
-
-/*
- * Buffered writes: start writeback of what was just written and drop what
- * is DROP_LAG behind once it is on disk, so a dump bigger than the page
- * cache neither stalls on dirty limits at the end nor evicts everything.
- */
-static struct ld_error *drop_behind(struct writer *w, uint64_t off,
-				    uint64_t len)
-{
-	uint64_t upto;
-
-	if (!w->drop_cache || !len)
-		return NULL;
-	if (sync_file_range(w->fd, (off_t)off, (off_t)len,
-			    SYNC_FILE_RANGE_WRITE) < 0)
-		goto fail;
-	upto = off + len;
-	if (upto > w->written_upto)
-		w->written_upto = upto;
-	if (w->written_upto < w->dropped_upto + 2 * DROP_LAG)
-		return NULL;
-	upto = w->written_upto - DROP_LAG;
-	if (sync_file_range(w->fd, (off_t)w->dropped_upto,
-			    (off_t)(upto - w->dropped_upto),
-			    SYNC_FILE_RANGE_WAIT_BEFORE |
-			    SYNC_FILE_RANGE_WRITE |
-			    SYNC_FILE_RANGE_WAIT_AFTER) < 0)
-		goto fail;
-	posix_fadvise(w->fd, (off_t)w->dropped_upto,
-		      (off_t)(upto - w->dropped_upto), POSIX_FADV_DONTNEED);
-	w->dropped_upto = upto;
-	return NULL;
-fail:
-	if (errno == EINVAL || errno == ESPIPE || errno == ENOSYS) {
-		w->drop_cache = false;	/* not a file that has writeback */
-		return NULL;
-	}
-	return ld_error_errno(LD_EXIT_OUTPUT, errno,
-			      "writing back the output at offset %" PRIu64,
-			      off);
-}
-
-/* Write one buffer: data runs between holes (zero or untouched pages). */
+/* One buffer to the sink. */
 static struct ld_error *write_job(struct writer *w, const struct job *j)
 {
-	size_t pos = 0, run = 0;	/* run: start of pending data */
-	struct ld_error *err = NULL;
-
-	if (!w->sparse) {
-		err = out_write(w, j->buf, j->len, j->off);
-		if (!err)
-			w->st.bytes_written += j->len;
-		goto out;
-	}
-	while (pos < j->len) {
-		/* pages of the file, not of the buffer, become holes */
-		size_t c = ZERO_PAGE - (size_t)((j->off + pos) % ZERO_PAGE);
-		bool hole;
-
-		if (c > j->len - pos)
-			c = j->len - pos;
-		/* untouched units are whole file pages (see can_skip) */
-		hole = (c == ZERO_PAGE && j->skip[pos / ZERO_PAGE]) ||
-		       all_zero(j->buf + pos, c);
-		if (hole) {
-			if (pos > run) {
-				err = out_write(w, j->buf + run, pos - run,
-						j->off + run);
-				if (err)
-					return err;
-				w->st.bytes_written += pos - run;
-			}
-			w->st.bytes_hole += c;
-			run = pos + c;
-		}
-		pos += c;
-	}
-	if (j->len > run) {
-		err = out_write(w, j->buf + run, j->len - run, j->off + run);
-		if (err)
-			return err;
-		w->st.bytes_written += j->len - run;
-	}
-out:
-	if (!err && w->seekable && !w->direct_on)
-		err = drop_behind(w, j->off, j->len);
-	return err;
+	return w->sink->pages(w->sink->ctx, j->block, j->pos, j->buf, j->len,
+			      j->skip);
 }
 
 static void *writer_main(void *arg)
@@ -597,33 +350,6 @@ static void *writer_main(void *arg)
 	}
 	pthread_mutex_unlock(&w->lock);
 	return NULL;
-}
-
-/*
- * Write-behind (default) and O_DIRECT (asked for) only make sense for files
- * that have writeback; on memory file systems they are just overhead.
- */
-static void writer_setup(struct writer *w, int fd, bool seekable, bool sparse,
-			 unsigned int flags)
-{
-	struct statfs sfs;
-	struct stat sb;
-
-	w->fd = fd;
-	w->seekable = seekable;
-	w->sparse = sparse;
-	w->orig_flags = fcntl(fd, F_GETFL);
-	if (!seekable || w->orig_flags < 0 || (w->orig_flags & O_DIRECT) ||
-	    fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) ||
-	    fstatfs(fd, &sfs) < 0 || sfs.f_type == TMPFS_MAGIC ||
-	    sfs.f_type == RAMFS_MAGIC)
-		return;
-	w->drop_cache = !(flags & LD_COPY_NO_DROP_CACHE);
-	if (!(flags & LD_COPY_DIRECT))
-		return;
-	w->direct_ok = fcntl(fd, F_SETFL, w->orig_flags | O_DIRECT) == 0;
-	if (w->direct_ok)
-		fcntl(fd, F_SETFL, w->orig_flags);
 }
 
 /* ------------------------------------------------------------------------
@@ -727,17 +453,16 @@ static struct job *next_job(struct writer *w, bool threaded)
 }
 
 struct ld_error *ld_copy_blocks(pid_t pid, const struct ld_memmap *map,
-				const uint64_t *offsets, int fd,
-				bool seekable, const struct ld_copy_opts *opts,
+				const struct ld_page_sink *sink,
+				const struct ld_copy_opts *opts,
 				struct ld_copy_stats *stats)
 {
 	struct ld_copy_stats local_stats, *st = stats ? stats : &local_stats;
 	size_t batch = opts && opts->batch_bytes ? opts->batch_bytes
 						 : DEFAULT_BATCH;
 	unsigned int flags = opts ? opts->flags : 0;
-	bool sparse = seekable && opts && opts->sparse;
 	volatile sig_atomic_t *stop = opts ? opts->stop : NULL;
-	uint64_t start = ld_now_ns(), end;
+	uint64_t start = ld_now_ns();
 	struct untouched u = { .fd = -1 };
 	struct writer *w = NULL;
 	struct ld_error *err = NULL;
@@ -752,7 +477,7 @@ struct ld_error *ld_copy_blocks(pid_t pid, const struct ld_memmap *map,
 	/* whole pages per batch keep zero pages from straddling batches */
 	if (batch > ZERO_PAGE)
 		batch -= batch % ZERO_PAGE;
-	err = check_layout(map, offsets, seekable, &end);
+	err = check_blocks(map);
 	if (err)
 		return err;
 	max_iov = batch / REMOTE_CHUNK + 1;
@@ -765,7 +490,7 @@ struct ld_error *ld_copy_blocks(pid_t pid, const struct ld_memmap *map,
 		goto out_free;
 	}
 	w->map = map;
-	writer_setup(w, fd, seekable, sparse, flags);
+	w->sink = sink;
 	threaded = !(flags & LD_COPY_NO_THREAD);
 	nbuf = threaded ? NBUF : 1;
 	for (i = 0; i < nbuf; i++) {
@@ -808,9 +533,7 @@ struct ld_error *ld_copy_blocks(pid_t pid, const struct ld_memmap *map,
 
 	for (i = 0; i < map->count && !err && !failed; i++) {
 		const struct ld_block *b = &map->blocks[i];
-		/* untouched units must be whole pages of the file too */
-		bool can_skip = u.fd >= 0 && b->host % ZERO_PAGE == 0 &&
-				(!sparse || offsets[i] % ZERO_PAGE == 0);
+		bool can_skip = u.fd >= 0 && b->host % ZERO_PAGE == 0;
 		uint64_t pos = 0;
 		bool gone = false;	/* unmapped since the freeze */
 
@@ -830,7 +553,7 @@ struct ld_error *ld_copy_blocks(pid_t pid, const struct ld_memmap *map,
 				break;
 			}
 			j->len = n;
-			j->off = offsets[i] + pos;
+			j->pos = pos;
 			j->block = i;
 			memset(j->skip, 0, n / ZERO_PAGE + 1);
 			/*
@@ -846,8 +569,8 @@ struct ld_error *ld_copy_blocks(pid_t pid, const struct ld_memmap *map,
 			    !range_still_mapped(pid, b->host + pos, n))
 				memset(j->skip, 0, n / ZERO_PAGE + 1);
 			if (!gone)
-				err = fill_job(pid, b, pos, j, !sparse, riov,
-					       max_iov, opts, st);
+				err = fill_job(pid, b, pos, j, sink->zero_fill,
+					       riov, max_iov, opts, st);
 			if (err && opts && opts->vanished &&
 			    went_away(pid, err, b->host + pos, n)) {
 				ld_error_free(err);
@@ -891,26 +614,6 @@ struct ld_error *ld_copy_blocks(pid_t pid, const struct ld_memmap *map,
 			ld_error_free(w->err);
 		}
 		w->err = NULL;
-	}
-	if (w->direct_on && !err)
-		err = set_direct(w, false);
-	else if (w->direct_on)
-		fcntl(fd, F_SETFL, w->orig_flags);
-	st->bytes_written = w->st.bytes_written;
-	st->bytes_hole = w->st.bytes_hole;
-	st->bytes_direct = w->st.bytes_direct;
-	/* trailing holes exist only once the size says so */
-	if (!err && sparse) {
-		struct stat sb;
-
-		if (fstat(fd, &sb) < 0)
-			err = ld_error_errno(LD_EXIT_OUTPUT, errno,
-					     "sizing the output");
-		else if ((uint64_t)sb.st_size < end &&
-			 ftruncate(fd, (off_t)end) < 0)
-			err = ld_error_errno(LD_EXIT_OUTPUT, errno,
-					     "extending the output to %" PRIu64 " bytes",
-					     end);
 	}
 out_free:
 	untouched_close(&u);

@@ -574,3 +574,9 @@ void ld_elf_drop_load(struct ld_elf *elf, size_t i)
 	if (i < elf->nloads)
 		elf->loads[i].dropped = true;
 }
+
+void ld_elf_notes(const struct ld_elf *elf, const void **buf, size_t *len)
+{
+	*buf = elf->notes;
+	*len = elf->notes_len;
+}

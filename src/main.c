@@ -30,6 +30,7 @@
 #include "discover.h"
 #include "elfcore.h"
 #include "error.h"
+#include "format.h"
 #include "layout.h"
 #include "layout_source.h"
 #include "memmap.h"
@@ -73,6 +74,9 @@ struct options {
 	bool backtraces;		/* --backtraces */
 	enum ld_boost_mode boost;	/* --boost */
 	enum freeze_mode freeze;
+	enum ld_format_id format;	/* -f */
+	bool flatten;			/* --flatten */
+	unsigned int threads;		/* --threads, 0: one per CPU */
 	bool force;
 	bool quiet;
 };
@@ -116,7 +120,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "Usage: qemu-livedump -p PID -o OUTPUT [-a ARCH] [OPTIONS]\n"
-"Write an ELF vmcore of the guest RAM of a running QEMU process, freezing\n"
+"Write a vmcore of the guest RAM of a running QEMU process, freezing\n"
 "QEMU only while its memory map is read.\n"
 "\n"
 "  -p, --pid PID          the QEMU process\n"
@@ -129,6 +133,14 @@ static void usage(FILE *f)
 	fprintf(f, "\n"
 "  -o, --output FILE      the vmcore to write (- for standard output)\n"
 "      --force            overwrite OUTPUT if it exists\n"
+"  -f, --format FORMAT    elf (default; every reader), or makedumpfile's\n"
+"                         compressed diskdump: kdump-zstd (fastest, smallest),\n"
+"                         kdump-lzo, kdump-snappy, kdump-zlib (crash, drgn,\n"
+"                         makedumpfile read them); a file gets the plain\n"
+"                         diskdump file, a pipe the flattened stream\n"
+"                         (makedumpfile -R turns it into the file)\n"
+"      --flatten          kdump: write the flattened stream into a file too\n"
+"      --threads N        kdump: compression threads (default: one per CPU)\n"
 "      --freeze=MODE      meta (default): stop QEMU only to read its memory map;\n"
 "                         full: keep it stopped for the whole copy (consistent);\n"
 "                         none: stop nothing, read the map until two reads agree\n"
@@ -187,12 +199,16 @@ static struct ld_error *parse_options(int argc, char **argv,
 		OPT_FORCE = 256, OPT_FREEZE, OPT_DEBUGINFO, OPT_REPORT,
 		OPT_PROFILE, OPT_WRITE_PROFILE, OPT_BINARY, OPT_FOR_BINARY,
 		OPT_LIST_PROFILES, OPT_BACKTRACES, OPT_BOOST, OPT_LIST, OPT_JSON,
+		OPT_FLATTEN, OPT_THREADS,
 	};
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "arch", required_argument, NULL, 'a' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "format", required_argument, NULL, 'f' },
+		{ "flatten", no_argument, NULL, OPT_FLATTEN },
+		{ "threads", required_argument, NULL, OPT_THREADS },
 		{ "freeze", required_argument, NULL, OPT_FREEZE },
 		{ "debuginfo", required_argument, NULL, OPT_DEBUGINFO },
 		{ "report", required_argument, NULL, OPT_REPORT },
@@ -216,7 +232,7 @@ static struct ld_error *parse_options(int argc, char **argv,
 
 	*done = false;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:a:o:n:qhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":p:a:o:f:n:qhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			err = parse_pid(optarg, &o->pid);
@@ -237,6 +253,28 @@ static struct ld_error *parse_options(int argc, char **argv,
 		case OPT_FORCE:
 			o->force = true;
 			break;
+		case 'f':
+			if (!ld_format_lookup(optarg, &o->format))
+				return ld_error(LD_EXIT_USAGE,
+						"unknown format '%s' (known: %s)",
+						optarg, ld_format_names());
+			break;
+		case OPT_FLATTEN:
+			o->flatten = true;
+			break;
+		case OPT_THREADS: {
+			char *end;
+			unsigned long n;
+
+			errno = 0;
+			n = strtoul(optarg, &end, 10);
+			if (errno || *end || end == optarg || !n || n > 256)
+				return ld_error(LD_EXIT_USAGE,
+						"--threads takes 1 to 256, not '%s'",
+						optarg);
+			o->threads = (unsigned int)n;
+			break;
+		}
 		case OPT_FREEZE:
 			if (!strcmp(optarg, "meta"))
 				o->freeze = FREEZE_META;
@@ -338,6 +376,9 @@ static struct ld_error *parse_options(int argc, char **argv,
 		return ld_error(LD_EXIT_USAGE, "missing -p PID or -n NAME");
 	if (!o->output)
 		return ld_error(LD_EXIT_USAGE, "missing -o OUTPUT");
+	if ((o->flatten || o->threads) && !ld_format_is_kdump(o->format))
+		return ld_error(LD_EXIT_USAGE,
+				"--flatten and --threads go with a kdump format (-f kdump-...)");
 	return NULL;
 }
 
@@ -399,37 +440,6 @@ static struct ld_error *read_snapshot(const struct options *o,
 	return err;
 }
 
-static struct ld_error *build_elf(const struct options *o,
-				  const struct snapshot *snap,
-				  size_t reserve_notes, bool class64,
-				  struct ld_elf **out)
-{
-	struct ld_elf *elf = ld_elf_new(o->arch);
-	struct ld_error *err;
-
-	if (!elf)
-		return &ld_error_nomem;
-	if (class64)
-		ld_elf_force_class64(elf);
-	ld_elf_reserve_notes(elf, reserve_notes);
-	err = ld_cpus_add_notes(o->arch, &snap->cpus, elf);
-	if (!err && snap->vmcoreinfo.present)
-		err = ld_elf_add_note(elf, "VMCOREINFO", snap->vmcoreinfo.type,
-				      snap->vmcoreinfo.desc,
-				      snap->vmcoreinfo.descsz);
-	for (size_t i = 0; !err && i < snap->map.count; i++)
-		err = ld_elf_add_load(elf, snap->map.blocks[i].gpa,
-				      snap->map.blocks[i].size);
-	if (!err)
-		err = ld_elf_layout(elf);
-	if (err) {
-		ld_elf_free(elf);
-		return ld_error_context(err, "building the ELF headers");
-	}
-	*out = elf;
-	return NULL;
-}
-
 static size_t proc_heads(void *ctx, const uint64_t *addrs, size_t n,
 			 size_t head_len, void *heads, bool *ok)
 {
@@ -458,48 +468,18 @@ static struct ld_error *prescan_vmcoreinfo(struct ld_proc *proc,
 	return err;
 }
 
-static struct ld_error *add_found_vmcoreinfo(const struct options *o,
-					     struct ld_elf *elf,
-					     struct ld_output *out,
-					     struct snapshot *snap,
-					     struct ld_vmcoreinfo_scan *scan)
-{
-	const void *head;
-	size_t head_len;
-	struct ld_error *err;
-
-	ld_vmcoreinfo_scan_result(scan, &snap->vmcoreinfo, &snap->warnings);
-	if (!snap->vmcoreinfo.present)
-		return NULL;
-	err = ld_elf_add_note(elf, "VMCOREINFO", snap->vmcoreinfo.type,
-			      snap->vmcoreinfo.desc, snap->vmcoreinfo.descsz);
-	if (err) {
-		/* Too large for the room kept: say so, keep the dump. */
-		ld_vmcoreinfo_free(&snap->vmcoreinfo);
-		ld_warn(&snap->warnings,
-			"VMCOREINFO note found in guest RAM but not included: %s",
-			err->message);
-		ld_error_free(err);
-		return NULL;
-	}
-	err = ld_elf_render_head(elf, &head, &head_len);
-	if (!err)
-		err = ld_write_all(out->fd, head, head_len, 0);
-	return err ? ld_error_context(err, "writing the VMCOREINFO note to %s",
-				      o->output) : NULL;
-}
-
 /*
  * Guest RAM unmapped by QEMU after the freeze (a DIMM unplugged and freed
- * during a meta-mode copy).  Its contents are gone, not zero: a file
- * leaves the block out (PT_NULL) once the copy is done; a stream has sent
- * its headers already, so the rest of the block is zeros there, and the
- * warning says so.  Either way the rest of the vmcore is unaffected.
+ * during a meta-mode copy).  Its contents are gone, not zero: an ELF file
+ * leaves the block out (PT_NULL) once the copy is done; a stream or a
+ * kdump file has its headers written already, so the rest of the block is
+ * zeros there, and the warning says so.  Either way the rest of the
+ * vmcore is unaffected.
  */
 struct vanished {
 	const struct ld_memmap *map;
 	struct ld_warnings *warnings;
-	bool seekable;
+	struct ld_format *format;
 	bool *gone;		/* per block */
 	size_t count;
 };
@@ -508,33 +488,15 @@ static void on_vanished(void *ctx, size_t i, uint64_t gpa)
 {
 	struct vanished *v = ctx;
 	const struct ld_block *b = &v->map->blocks[i];
+	bool dropped = ld_format_drop_block(v->format, i);
 
 	v->gone[i] = true;
 	v->count++;
 	ld_warn(v->warnings,
 		"guest RAM '%.*s' [gpa 0x%" PRIx64 "+0x%" PRIx64 "] went away during the copy (unplugged?), at gpa 0x%" PRIx64 ": %s",
 		LD_BLOCK_NAME_MAX, b->name, b->gpa, b->size, gpa,
-		v->seekable ? "left out of the vmcore (its program header is PT_NULL)" :
-			      "its bytes from there on are zeros in this stream (the headers were already sent)");
-}
-
-static struct ld_error *drop_vanished(const struct options *o,
-				      struct ld_elf *elf,
-				      struct ld_output *out,
-				      const struct vanished *v)
-{
-	const void *head;
-	size_t head_len;
-	struct ld_error *err;
-
-	for (size_t i = 0; i < v->map->count; i++)
-		if (v->gone[i])
-			ld_elf_drop_load(elf, i);
-	err = ld_elf_render_head(elf, &head, &head_len);
-	if (!err)
-		err = ld_write_all(out->fd, head, head_len, 0);
-	return err ? ld_error_context(err, "rewriting the ELF headers of %s",
-				      o->output) : NULL;
+		dropped ? "left out of the vmcore (its program header is PT_NULL)" :
+			  "its bytes from there on are zeros in this vmcore (its headers were already written)");
 }
 
 static struct ld_error *write_vmcore(const struct options *o,
@@ -543,26 +505,33 @@ static struct ld_error *write_vmcore(const struct options *o,
 				     struct ld_output *out,
 				     struct ld_report *rep)
 {
-	struct ld_copy_opts copts = { .sparse = true, .stop = &stop_requested };
-	struct vanished gone = { .map = &snap->map, .warnings = &snap->warnings,
-				 .seekable = out->seekable };
+	struct ld_copy_opts copts = { .stop = &stop_requested };
+	struct ld_format_input in = {
+		.id = o->format, .arch = o->arch, .class64 = class64,
+		.map = &snap->map, .cpus = &snap->cpus,
+		.vmcoreinfo = &snap->vmcoreinfo, .flatten = o->flatten,
+		.threads = o->threads,
+	};
+	struct vanished gone = { .map = &snap->map, .warnings = &snap->warnings };
 	struct ld_progress progress;
 	struct ld_copy_stats stats = { 0 };
+	struct ld_format_stats fst;
 	struct ld_vmcoreinfo_scan *scan = NULL;
-	struct ld_elf *elf = NULL;
-	uint64_t *offsets = NULL;
-	size_t reserve = 0;
-	const void *head;
-	size_t head_len;
+	struct ld_format *fmt = NULL;
 	struct ld_error *err = NULL;
 
+	/*
+	 * Without the vmcoreinfo device, the kernel's own note is looked for
+	 * in guest RAM: during the copy when the output can be rewritten
+	 * afterwards (room for it is kept), or before the headers by looking
+	 * at the head of every page when the output is a stream.
+	 */
 	if (!snap->vmcoreinfo.present) {
 		scan = ld_vmcoreinfo_scan_new(ld_arch_is_be(o->arch));
 		if (!scan)
 			return &ld_error_nomem;
 		if (out->seekable) {
-			reserve = ld_elf_note_size("VMCOREINFO",
-						   LD_VMCOREINFO_RESERVE_DESC);
+			in.vmcoreinfo_later = true;
 			copts.inspect = ld_vmcoreinfo_scan_inspect;
 			copts.inspect_ctx = scan;
 		} else {
@@ -570,16 +539,15 @@ static struct ld_error *write_vmcore(const struct options *o,
 		}
 	}
 	if (!err)
-		err = build_elf(o, snap, reserve, class64, &elf);
-	if (err)
-		goto out;
-	rep->elf_class = ld_elf_class(elf) == ELFCLASS64 ? 64 : 32;
-	rep->elf_machine = o->arch->e_machine;
-	offsets = calloc(snap->map.count ? snap->map.count : 1, sizeof(*offsets));
-	if (!offsets) {
-		err = &ld_error_nomem;
+		err = ld_format_start(&in, out, &fmt);
+	if (err) {
+		err = ld_error_context(err, "writing %s", o->output);
 		goto out;
 	}
+	rep->format = ld_format_name(o->format);
+	rep->elf_class = ld_format_class(fmt);
+	rep->elf_machine = o->arch->e_machine;
+	gone.format = fmt;
 	gone.gone = calloc(snap->map.count ? snap->map.count : 1, 1);
 	if (!gone.gone) {
 		err = &ld_error_nomem;
@@ -587,35 +555,40 @@ static struct ld_error *write_vmcore(const struct options *o,
 	}
 	copts.vanished = on_vanished;
 	copts.vanished_ctx = &gone;
-	for (size_t i = 0; i < snap->map.count; i++)
-		offsets[i] = ld_elf_load_offset(elf, i);
-	err = ld_elf_render_head(elf, &head, &head_len);
-	if (!err)
-		err = ld_write_all(out->fd, head, head_len, out->seekable ? 0 : -1);
-	if (err) {
-		err = ld_error_context(err, "writing the ELF headers to %s", o->output);
-		goto out;
-	}
 	/* A line on a terminal only: logs and pipes stay clean. */
 	ld_progress_init(&progress, STDERR_FILENO, !o->quiet);
 	copts.progress = ld_progress_update;
 	copts.progress_ctx = &progress;
-	err = ld_copy_blocks(proc->pid, &snap->map, offsets, out->fd,
-			     out->seekable, &copts, &stats);
+	err = ld_copy_blocks(proc->pid, &snap->map, ld_format_sink(fmt), &copts,
+			     &stats);
 	ld_progress_clear(&progress);
+	if (!err) {
+		if (copts.inspect)
+			ld_vmcoreinfo_scan_result(scan, &snap->vmcoreinfo,
+						  &snap->warnings);
+		err = ld_format_finish(fmt, copts.inspect ? &snap->vmcoreinfo :
+					    NULL, &snap->warnings);
+		if (err)
+			err = ld_error_context(err, "finishing %s", o->output);
+	}
+	ld_format_get_stats(fmt, &fst);
 	rep->bytes_total = stats.bytes_total;
-	rep->bytes_written = stats.bytes_written + head_len;
-	rep->bytes_hole = stats.bytes_hole;
+	rep->bytes_written = fst.write.bytes_written;
+	rep->bytes_hole = fst.write.bytes_hole;
 	rep->copy_s = stats.ns / 1e9;
-	if (!err && gone.count && out->seekable)
-		err = drop_vanished(o, elf, out, &gone);
-	if (!err && copts.inspect)
-		err = add_found_vmcoreinfo(o, elf, out, snap, scan);
+	if (ld_format_is_kdump(o->format)) {
+		rep->kdump.present = true;
+		rep->kdump.flattened = fst.flattened;
+		rep->kdump.threads = fst.threads;
+		rep->kdump.pages = fst.pages;
+		rep->kdump.zero_pages = fst.zero_pages;
+		rep->kdump.compressed_pages = fst.compressed_pages;
+		rep->kdump.raw_pages = fst.raw_pages;
+	}
 out:
 	free(gone.gone);
+	ld_format_free(fmt);
 	ld_vmcoreinfo_scan_free(scan);
-	free(offsets);
-	ld_elf_free(elf);
 	return err;
 }
 

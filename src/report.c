@@ -64,6 +64,12 @@ void ld_report_print_summary(const struct ld_report *r, FILE *f)
 	fprintf(f, "  duration %.3f s (copy %.3f s, %.1f MiB/s), VM frozen %" PRIu64 " us (%s mode, %" PRIu64 " threads)\n",
 		r->duration_s, r->copy_s, rate, r->freeze_us,
 		r->freeze_mode ? r->freeze_mode : "?", r->threads);
+	if (r->kdump.present)
+		fprintf(f, "  %s%s: %" PRIu64 " pages, %" PRIu64 " zero, %" PRIu64 " compressed, %" PRIu64 " stored as is (%u threads)\n",
+			r->format, r->kdump.flattened ? " (flattened)" : "",
+			r->kdump.pages, r->kdump.zero_pages,
+			r->kdump.compressed_pages, r->kdump.raw_pages,
+			r->kdump.threads);
 	if (r->skipped_ram_device || r->skipped_nonvolatile)
 		fprintf(f, "  left out as QEMU's dump does: %" PRIu64 " device RAM region(s) (never read), %" PRIu64 " non-volatile region(s)\n",
 			r->skipped_ram_device, r->skipped_nonvolatile);
@@ -82,6 +88,31 @@ void ld_report_print_summary(const struct ld_report *r, FILE *f)
 }
 
 /* Every block of guest RAM in the vmcore, in file order. */
+/* The kdump format's page counts, or null for ELF. */
+static void json_kdump(FILE *f, const struct ld_report *r)
+{
+	bool first = true;
+
+	if (!r->kdump.present) {
+		fputs("null", f);
+		return;
+	}
+	fputc('{', f);
+	ld_json_key(f, "flattened", &first);
+	fputs(r->kdump.flattened ? "true" : "false", f);
+	ld_json_key(f, "threads", &first);
+	fprintf(f, "%u", r->kdump.threads);
+	ld_json_key(f, "pages", &first);
+	fprintf(f, "%" PRIu64, r->kdump.pages);
+	ld_json_key(f, "zero_pages", &first);
+	fprintf(f, "%" PRIu64, r->kdump.zero_pages);
+	ld_json_key(f, "compressed_pages", &first);
+	fprintf(f, "%" PRIu64, r->kdump.compressed_pages);
+	ld_json_key(f, "raw_pages", &first);
+	fprintf(f, "%" PRIu64, r->kdump.raw_pages);
+	fputc('}', f);
+}
+
 static void json_blocks(FILE *f, const struct ld_report *r)
 {
 	fputc('[', f);
@@ -208,6 +239,10 @@ static void json_render(const struct ld_report *r, FILE *f)
 	fprintf(f, "%" PRIu64, r->debuginfo_us);
 	ld_json_key(f, "accel", &first);
 	ld_json_string(f, r->accel);
+	ld_json_key(f, "format", &first);
+	ld_json_string(f, r->format ? r->format : "elf");
+	ld_json_key(f, "kdump", &first);
+	json_kdump(f, r);
 	ld_json_key(f, "elf_class", &first);
 	fprintf(f, "%u", r->elf_class);
 	ld_json_key(f, "elf_machine", &first);

@@ -54,6 +54,9 @@ Test(cli, help_and_version)
 	cr_expect(strstr(buf, "--freeze=MODE"));
 	cr_expect(strstr(buf, "--boost=WHEN"));
 	cr_expect(strstr(buf, "--backtraces"));
+	cr_expect(strstr(buf, "-f, --format FORMAT"));
+	cr_expect(strstr(buf, "kdump-zstd"));
+	cr_expect(strstr(buf, "--threads N"));
 	cr_expect(strstr(buf, "aarch64-le aarch64-be X86_64 386 s390 ppc64-le ppc64-be"));
 	cr_expect(strstr(buf, "qemu-livedump " PACKAGE_VERSION));
 }
@@ -67,7 +70,19 @@ Test(cli, usage_errors)
 	static const char *const bad_freeze[] = { "", "-p", "1", "-a", "386", "-o", "x", "--freeze=some", NULL };
 	static const char *const bad_boost[] = { "", "-p", "1", "-o", "x", "--boost=sometimes", NULL };
 	static const char *const unknown[] = { "", "--frobnicate", NULL };
+	static const char *const bad_format[] = { "", "-p", "1", "-o", "x", "-f", "kdump-gzip", NULL };
+	static const char *const bad_threads[] = { "", "-p", "1", "-o", "x", "-f", "kdump-zstd", "--threads", "0", NULL };
+	static const char *const elf_threads[] = { "", "-p", "1", "-o", "x", "--threads", "2", NULL };
+	static const char *const elf_flatten[] = { "", "-p", "1", "-o", "x", "-f", "elf", "--flatten", NULL };
 
+	run(&r, bad_format);
+	expect(&r, 2, "unknown format 'kdump-gzip' (known: elf, kdump-zlib, kdump-lzo, kdump-snappy, kdump-zstd)");
+	run(&r, bad_threads);
+	expect(&r, 2, "--threads takes 1 to 256, not '0'");
+	run(&r, elf_threads);
+	expect(&r, 2, "--flatten and --threads go with a kdump format");
+	run(&r, elf_flatten);
+	expect(&r, 2, "--flatten and --threads go with a kdump format");
 	run(&r, bad_boost);
 	expect(&r, 2, "--boost takes auto, always or never, not 'sometimes'");
 	run(&r, none);

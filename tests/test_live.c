@@ -1099,7 +1099,7 @@ Test(live, ram_unplugged_mid_copy_is_named_and_zero_in_a_stream)
 	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0,
 		  "status 0x%x: %s", st, errtext);
 	cr_expect(strstr(errtext, "'ramC'") && strstr(errtext, "went away") &&
-		  strstr(errtext, "zeros in this stream"),
+		  strstr(errtext, "zeros in this vmcore"),
 		  "the warning names ramC and says what the stream holds: %s",
 		  errtext);
 	free(errtext);

@@ -661,13 +661,74 @@ static const size_t test_zeros[] = { 3, 4, 5, 20, 60, 61, 62, 63 };
 #define NPAGES 64
 
 /* Copy the three blocks into a file after a 4 KiB "header". */
+
+/*
+ * The copier into fd with block i at offs[i], as the ELF format drives it.
+ * flags: LD_COPY_* in the low bits, T_DIRECT / T_NO_DROP for the writer.
+ */
+#define T_DIRECT	(1u << 2)
+#define T_NO_DROP	(1u << 3)
+
+struct fd_copy_stats {
+	uint64_t bytes_total, read_calls, bytes_unpopulated, ns;
+	uint64_t bytes_written, bytes_hole, bytes_direct;
+};
+
+static struct ld_error *copy_to_fd(pid_t pid, const struct ld_memmap *map,
+				   const uint64_t *offs, int fd, bool seekable,
+				   bool sparse, struct ld_copy_opts *opts,
+				   struct fd_copy_stats *stats)
+{
+	unsigned int flags = opts->flags;
+	unsigned int wflags = (flags & T_DIRECT ? LD_WRITE_DIRECT : 0) |
+			      (flags & T_NO_DROP ? LD_WRITE_NO_DROP_CACHE : 0);
+	struct ld_file_writer *w = ld_file_writer_new(fd, seekable, sparse,
+						      wflags);
+	struct ld_offset_sink at = { .w = w, .offsets = offs };
+	struct ld_page_sink sink = { .pages = ld_offset_pages, .ctx = &at,
+				     .zero_fill = !(sparse && seekable) };
+	struct ld_copy_stats cs;
+	struct ld_write_stats ws;
+	struct ld_error *err;
+	uint64_t end = 0;
+
+	cr_assert_not_null(w);
+	/* the writer refuses a gap on a stream; do it before a full pipe */
+	for (size_t i = 1; !seekable && i < map->count; i++) {
+		if (offs[i] != offs[i - 1] + map->blocks[i - 1].size) {
+			ld_file_writer_free(w);
+			return ld_error(LD_EXIT_FAILURE, "offset gap on a stream");
+		}
+	}
+	for (size_t i = 0; i < map->count; i++)
+		if (offs[i] + map->blocks[i].size > end)
+			end = offs[i] + map->blocks[i].size;
+	opts->flags = flags & (LD_COPY_NO_PAGEMAP | LD_COPY_NO_THREAD);
+	err = ld_copy_blocks(pid, map, &sink, opts, &cs);
+	opts->flags = flags;
+	if (!err)
+		err = ld_file_writer_finish(w, end);
+	ld_file_writer_stats(w, &ws);
+	ld_file_writer_free(w);
+	if (stats) {
+		stats->bytes_total = cs.bytes_total;
+		stats->read_calls = cs.read_calls;
+		stats->bytes_unpopulated = cs.bytes_unpopulated;
+		stats->ns = cs.ns;
+		stats->bytes_written = ws.bytes_written;
+		stats->bytes_hole = ws.bytes_hole;
+		stats->bytes_direct = ws.bytes_direct;
+	}
+	return err;
+}
+
 static void copy_to_file(bool sparse, size_t batch)
 {
 	struct ram_child rc = start_ram_child(NPAGES, test_zeros, NZEROS,
 					      SIZE_MAX, SIZE_MAX);
 	char *dir = make_dir(), *path = path_in(dir, "core");
-	struct ld_copy_opts opts = { .batch_bytes = batch, .sparse = sparse };
-	struct ld_copy_stats stats;
+	struct ld_copy_opts opts = { .batch_bytes = batch };
+	struct fd_copy_stats stats;
 	struct ld_block b[3];
 	struct ld_memmap map;
 	uint64_t offs[3];
@@ -681,7 +742,7 @@ static void copy_to_file(bool sparse, size_t batch)
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	cr_assert(fd >= 0);
 	cr_assert_null(ld_write_all(fd, "HDR!", 4, 0));
-	err = ld_copy_blocks(rc.pid, &map, offs, fd, true, &opts, &stats);
+	err = copy_to_fd(rc.pid, &map, offs, fd, true, sparse, &opts, &stats);
 	cr_assert_null(err, "%s", err ? err->message : "");
 	cr_assert(fstat(fd, &st) == 0);
 	cr_assert_eq((uint64_t)st.st_size, PAGE + NPAGES * PAGE,
@@ -757,9 +818,9 @@ Test(copier, pipe_stream_is_byte_identical)
 {
 	struct ram_child rc = start_ram_child(NPAGES, test_zeros, NZEROS,
 					      SIZE_MAX, SIZE_MAX);
-	struct ld_copy_opts opts = { .batch_bytes = 12288, .sparse = true };
+	struct ld_copy_opts opts = { .batch_bytes = 12288 };
 	struct drain d = { 0 };
-	struct ld_copy_stats stats;
+	struct fd_copy_stats stats;
 	struct ld_block b[3];
 	struct ld_memmap map;
 	uint64_t offs[3];
@@ -774,8 +835,7 @@ Test(copier, pipe_stream_is_byte_identical)
 	d.buf = malloc(d.cap);
 	cr_assert(pthread_create(&th, NULL, drain_pipe, &d) == 0);
 	/* sparse is ignored on a stream: zeros go out as data */
-	err = ld_copy_blocks(rc.pid, &map, offs, pfd[1], false, &opts,
-			     &stats);
+	err = copy_to_fd(rc.pid, &map, offs, pfd[1], false, true, &opts, &stats);
 	close(pfd[1]);
 	pthread_join(th, NULL);
 	close(pfd[0]);
@@ -788,7 +848,7 @@ Test(copier, pipe_stream_is_byte_identical)
 	/* a gap between blocks cannot be streamed */
 	offs[2] += PAGE;
 	cr_assert(pipe(pfd) == 0);
-	err = ld_copy_blocks(rc.pid, &map, offs, pfd[1], false, &opts, NULL);
+	err = copy_to_fd(rc.pid, &map, offs, pfd[1], false, true, &opts, NULL);
 	cr_assert_not_null(err);
 	ld_error_free(err);
 	close(pfd[0]);
@@ -809,7 +869,7 @@ static void expect_unreadable(size_t prot_none, size_t unmapped)
 	int fd = open("/dev/null", O_WRONLY);
 
 	three_blocks(&map, b, rc.addr, NPAGES, offs, 0);
-	err = ld_copy_blocks(rc.pid, &map, offs, fd, true, &opts, NULL);
+	err = copy_to_fd(rc.pid, &map, offs, fd, true, false, &opts, NULL);
 	cr_assert_not_null(err, "read of a hole succeeded");
 	cr_assert_eq(err->code, LD_EXIT_COPY, "%d: %s", err->code,
 		     err->message);
@@ -841,7 +901,7 @@ Test(copier, stop_flag_interrupts)
 					      SIZE_MAX);
 	volatile sig_atomic_t stop = 1;
 	struct ld_copy_opts opts = { .batch_bytes = PAGE, .stop = &stop };
-	struct ld_copy_stats stats;
+	struct fd_copy_stats stats;
 	struct ld_block b[3];
 	struct ld_memmap map;
 	uint64_t offs[3];
@@ -849,7 +909,7 @@ Test(copier, stop_flag_interrupts)
 	int fd = open("/dev/null", O_WRONLY);
 
 	three_blocks(&map, b, rc.addr, NPAGES, offs, 0);
-	err = ld_copy_blocks(rc.pid, &map, offs, fd, true, &opts, &stats);
+	err = copy_to_fd(rc.pid, &map, offs, fd, true, false, &opts, &stats);
 	cr_assert_not_null(err);
 	cr_assert_eq(err->code, LD_EXIT_INTERRUPTED);
 	cr_assert(strstr(err->message, "interrupted"), "%s", err->message);
@@ -935,7 +995,7 @@ Test(copier, throughput, .timeout = 120)
 					      SIZE_MAX);
 	char *dir = make_dir(), *path = path_in(dir, "big");
 	struct ld_copy_opts opts = { 0 };
-	struct ld_copy_stats stats;
+	struct fd_copy_stats stats;
 	struct ld_block b[3];
 	struct ld_memmap map;
 	uint64_t offs[3];
@@ -945,15 +1005,14 @@ Test(copier, throughput, .timeout = 120)
 
 	three_blocks(&map, b, rc.addr, npages, offs, 0);
 	fd = open("/dev/null", O_WRONLY);
-	err = ld_copy_blocks(rc.pid, &map, offs, fd, false, &opts, &stats);
+	err = copy_to_fd(rc.pid, &map, offs, fd, false, false, &opts, &stats);
 	cr_assert_null(err, "%s", err ? err->message : "");
 	close(fd);
 	cr_log_info("copy 256 MiB to /dev/null: %.0f MiB/s, %" PRIu64 " reads",
 		    256.0 * 1e9 / (double)stats.ns, stats.read_calls);
 
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	opts.sparse = true;
-	err = ld_copy_blocks(rc.pid, &map, offs, fd, true, &opts, &stats);
+	err = copy_to_fd(rc.pid, &map, offs, fd, true, true, &opts, &stats);
 	cr_assert_null(err, "%s", err ? err->message : "");
 	cr_log_info("copy 256 MiB to a file (sparse check on): %.0f MiB/s",
 		    256.0 * 1e9 / (double)stats.ns);
@@ -1109,12 +1168,12 @@ static void inspect_cb(void *ctx, uint64_t gpa, const void *data, size_t len)
 
 /* One block over the whole child, into a file after a one-page header. */
 static void copy_kind(enum map_kind kind, unsigned int flags,
-		      struct ld_copy_stats *stats, struct stat *st,
+		      struct fd_copy_stats *stats, struct stat *st,
 		      struct seen *seen)
 {
 	struct ram_child rc = start_kind_child(kind);
 	char *dir = make_dir(), *path = path_in(dir, "core");
-	struct ld_copy_opts opts = { .sparse = true, .flags = flags,
+	struct ld_copy_opts opts = { .flags = flags,
 				     .inspect = inspect_cb,
 				     .inspect_ctx = seen };
 	struct ld_block b = { .gpa = 0x1000000, .host = rc.addr,
@@ -1131,7 +1190,7 @@ static void copy_kind(enum map_kind kind, unsigned int flags,
 	seen->ordered = true;
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	cr_assert(fd >= 0);
-	err = ld_copy_blocks(rc.pid, &map, &off, fd, true, &opts, stats);
+	err = copy_to_fd(rc.pid, &map, &off, fd, true, true, &opts, stats);
 	cr_assert_null(err, "%s", err ? err->message : "");
 	cr_assert(fstat(fd, st) == 0);
 	close(fd);
@@ -1150,7 +1209,7 @@ static void copy_kind(enum map_kind kind, unsigned int flags,
 
 Test(copier, untouched_anonymous_pages_are_holes_not_read)
 {
-	struct ld_copy_stats with, without;
+	struct fd_copy_stats with, without;
 	struct stat st_with, st_without;
 	struct seen seen;
 
@@ -1179,7 +1238,7 @@ Test(copier, shared_and_file_mappings_are_read_not_assumed_zero)
 	static const enum map_kind kinds[] = { MEMFD_SHARED, MEMFD_PRIVATE };
 
 	for (size_t k = 0; k < 2; k++) {
-		struct ld_copy_stats st;
+		struct fd_copy_stats st;
 		struct stat sb;
 		struct seen seen;
 
@@ -1190,15 +1249,44 @@ Test(copier, shared_and_file_mappings_are_read_not_assumed_zero)
 	}
 }
 
+/* Units marked untouched are holes only where they are whole file pages. */
+Test(output, untouched_marks_at_an_unaligned_offset_keep_the_data)
+{
+	char *dir = make_dir(), *path = path_in(dir, "core");
+	static const unsigned char untouched[3] = { 1, 0, 1 };
+	unsigned char data[3 * PAGE], *back;
+	struct ld_file_writer *w;
+	size_t len;
+	int fd;
+
+	memset(data, 0, sizeof(data));	/* zero_fill: untouched are zeros */
+	memset(data + PAGE, 0xa5, PAGE);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	cr_assert(fd >= 0);
+	w = ld_file_writer_new(fd, true, true, 0);
+	cr_assert_not_null(w);
+	cr_assert_null(ld_file_writer_write(w, data, sizeof(data), 100,
+					    untouched));
+	cr_assert_null(ld_file_writer_finish(w, 100 + sizeof(data)));
+	ld_file_writer_free(w);
+	close(fd);
+	back = (unsigned char *)read_file(path, &len);
+	cr_assert_eq(len, 100 + sizeof(data));
+	cr_assert(!memcmp(back + 100, data, sizeof(data)),
+		  "a page straddling an untouched unit lost its data");
+	free(back);
+	remove_dir(dir);
+}
+
 Test(copier, untouched_pages_go_down_a_pipe_as_zeros)
 {
 	struct ram_child rc = start_kind_child(ANON_PRIVATE);
-	struct ld_copy_opts opts = { .sparse = true, .batch_bytes = 8 * PAGE };
+	struct ld_copy_opts opts = { .batch_bytes = 8 * PAGE };
 	struct ld_block b = { .gpa = 0, .host = rc.addr,
 			      .size = NPAGES * PAGE, .name = "anon" };
 	struct ld_memmap map = { .blocks = &b, .count = 1 };
 	struct drain d = { 0 };
-	struct ld_copy_stats stats;
+	struct fd_copy_stats stats;
 	uint64_t off = 0;
 	struct ld_error *err;
 	pthread_t th;
@@ -1210,8 +1298,7 @@ Test(copier, untouched_pages_go_down_a_pipe_as_zeros)
 	d.buf = malloc(d.cap);
 	memset(d.buf, 0xee, d.cap);
 	cr_assert(pthread_create(&th, NULL, drain_pipe, &d) == 0);
-	err = ld_copy_blocks(rc.pid, &map, &off, pfd[1], false, &opts,
-			     &stats);
+	err = copy_to_fd(rc.pid, &map, &off, pfd[1], false, true, &opts, &stats);
 	close(pfd[1]);
 	pthread_join(th, NULL);
 	close(pfd[0]);
@@ -1229,7 +1316,7 @@ Test(copier, untouched_pages_go_down_a_pipe_as_zeros)
 Test(copier, switches_do_not_change_bytes)
 {
 	for (unsigned int flags = 0; flags < 16; flags++) {
-		struct ld_copy_stats st;
+		struct fd_copy_stats st;
 		struct stat sb;
 		struct seen seen;
 

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* format.c - choose a vmcore format by name and dispatch to it. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "elfcore.h"
+#include "format_impl.h"
+
+static const struct {
+	const char *name;
+	enum ld_format_id id;
+	const struct ld_format_ops *ops;
+} formats[] = {
+	{ "elf", LD_FORMAT_ELF, &ld_format_elf_ops },
+	{ "kdump-zlib", LD_FORMAT_KDUMP_ZLIB, &ld_format_kdump_ops },
+	{ "kdump-lzo", LD_FORMAT_KDUMP_LZO, &ld_format_kdump_ops },
+	{ "kdump-snappy", LD_FORMAT_KDUMP_SNAPPY, &ld_format_kdump_ops },
+	{ "kdump-zstd", LD_FORMAT_KDUMP_ZSTD, &ld_format_kdump_ops },
+};
+
+#define NR_FORMATS (sizeof(formats) / sizeof(formats[0]))
+
+bool ld_format_lookup(const char *name, enum ld_format_id *id)
+{
+	for (size_t i = 0; i < NR_FORMATS; i++) {
+		if (!strcmp(name, formats[i].name)) {
+			*id = formats[i].id;
+			return true;
+		}
+	}
+	return false;
+}
+
+const char *ld_format_name(enum ld_format_id id)
+{
+	for (size_t i = 0; i < NR_FORMATS; i++)
+		if (formats[i].id == id)
+			return formats[i].name;
+	return "?";
+}
+
+const char *ld_format_names(void)
+{
+	return "elf, kdump-zlib, kdump-lzo, kdump-snappy, kdump-zstd";
+}
+
+bool ld_format_is_kdump(enum ld_format_id id)
+{
+	return id != LD_FORMAT_ELF;
+}
+
+struct ld_error *ld_format_build_notes(const struct ld_format_input *in,
+				       bool with_vmcoreinfo, size_t reserve,
+				       struct ld_elf **out)
+{
+	struct ld_elf *elf = ld_elf_new(in->arch);
+	const struct ld_vmcoreinfo *vi = in->vmcoreinfo;
+	struct ld_error *err;
+
+	if (!elf)
+		return &ld_error_nomem;
+	if (in->class64)
+		ld_elf_force_class64(elf);
+	ld_elf_reserve_notes(elf, reserve);
+	err = ld_cpus_add_notes(in->arch, in->cpus, elf);
+	if (!err && with_vmcoreinfo && vi && vi->present)
+		err = ld_elf_add_note(elf, "VMCOREINFO", vi->type, vi->desc,
+				      vi->descsz);
+	if (err) {
+		ld_elf_free(elf);
+		return err;
+	}
+	*out = elf;
+	return NULL;
+}
+
+void ld_format_skip_vmcoreinfo(struct ld_vmcoreinfo *found,
+			       struct ld_error *err,
+			       struct ld_warnings *warnings)
+{
+	ld_warn(warnings, "VMCOREINFO note found in guest RAM but not included: %s",
+		err->message);
+	ld_error_free(err);
+	ld_vmcoreinfo_free(found);
+}
+
+struct ld_error *ld_format_start(const struct ld_format_input *in,
+				 struct ld_output *out, struct ld_format **fp)
+{
+	struct ld_format *f;
+	struct ld_error *err;
+
+	*fp = NULL;
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return &ld_error_nomem;
+	f->in = *in;
+	f->out = out;
+	for (size_t i = 0; i < NR_FORMATS; i++)
+		if (formats[i].id == in->id)
+			f->ops = formats[i].ops;
+	if (!f->ops) {
+		free(f);
+		return ld_error(LD_EXIT_USAGE, "unknown output format %d",
+				(int)in->id);
+	}
+	err = f->ops->start(f);
+	if (err) {
+		ld_format_free(f);
+		return err;
+	}
+	*fp = f;
+	return NULL;
+}
+
+const struct ld_page_sink *ld_format_sink(struct ld_format *f)
+{
+	return &f->sink;
+}
+
+bool ld_format_drop_block(struct ld_format *f, size_t i)
+{
+	return f->ops->drop_block(f, i);
+}
+
+struct ld_error *ld_format_finish(struct ld_format *f,
+				  struct ld_vmcoreinfo *found,
+				  struct ld_warnings *warnings)
+{
+	return f->ops->finish(f, found, warnings);
+}
+
+void ld_format_get_stats(const struct ld_format *f, struct ld_format_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	f->ops->stats(f, st);
+}
+
+unsigned int ld_format_class(const struct ld_format *f)
+{
+	return f->ops->elf_class(f);
+}
+
+void ld_format_free(struct ld_format *f)
+{
+	if (!f)
+		return;
+	if (f->ops)
+		f->ops->free(f);
+	free(f);
+}
