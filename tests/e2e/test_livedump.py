@@ -1392,7 +1392,6 @@ def main():
         return 1
     args.tool = os.path.abspath(args.tool)
 
-    passed = failed = 0
     try:
         ctx = Ctx(args)
     except Exception as e:  # noqa: BLE001 - report, do not crash
@@ -1405,6 +1404,15 @@ def main():
               (a.upper(), "" if a == "kvm" else
                " (KVM not usable here, x86_64 runs under TCG)"), flush=True)
     print("vmcores in %s" % ctx.workdir, flush=True)
+    return run_tests(ctx, tests, "test_livedump", args.keep)
+
+
+def run_tests(ctx, tests, suite, keep,
+              leftover=lambda f: f.endswith(".vmcore")):
+    """Run tests on ctx (closed after); print PASS/FAIL lines and "SUITE: N
+    passed, N failed"; the exit status.  Files of ctx.workdir that leftover
+    names are removed after each test unless keep."""
+    passed = failed = 0
     try:
         for t in tests:
             name = t.__name__
@@ -1434,16 +1442,16 @@ def main():
                 continue
             finally:
                 # Vmcores of a failed test must not fill the tmpfs.
-                if not args.keep:
+                if not keep:
                     for f in os.listdir(ctx.workdir):
-                        if f.endswith(".vmcore"):
+                        if leftover(f):
                             os.unlink(os.path.join(ctx.workdir, f))
             passed += 1
             print("PASS %s (%.1fs)" % (name, time.monotonic() - t0),
                   flush=True)
     finally:
         ctx.close()
-    print("test_livedump: %d passed, %d failed" % (passed, failed))
+    print("%s: %d passed, %d failed" % (suite, passed, failed))
     return 0 if failed == 0 else 1
 
 
