@@ -31,6 +31,7 @@
 #include "error.h"
 #include "memmap.h"
 #include "output.h"
+#include "reader.h"
 #include "vmcoreinfo.h"
 #include "warnings.h"
 
@@ -48,6 +49,13 @@ const char *ld_format_name(enum ld_format_id id);
 /* "elf, kdump-zlib, ...", for --help and messages. */
 const char *ld_format_names(void);
 bool ld_format_is_kdump(enum ld_format_id id);
+/*
+ * Whether the layout depends on the guest's VMCOREINFO, so that it must be
+ * looked for before the headers (aarch64 kdump: the dump's block size is
+ * the guest kernel's page size).
+ */
+bool ld_format_layout_needs_vmcoreinfo(enum ld_format_id id,
+				       const struct ld_arch *arch);
 
 struct ld_format_input {
 	enum ld_format_id id;
@@ -62,6 +70,9 @@ struct ld_format_input {
 	bool flatten;			/* kdump: flattened even into a file */
 	unsigned int threads;		/* kdump: compressors, 0 one per CPU */
 	unsigned int write_flags;	/* LD_WRITE_*, 0 normally */
+	/* The target, to read a little of guest RAM (NULL: nothing read). */
+	const struct ld_reader *target;
+	struct ld_warnings *warnings;	/* what ld_format_start warns of */
 };
 
 struct ld_format_stats {

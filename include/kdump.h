@@ -36,6 +36,7 @@
 #include "arch.h"
 #include "compress.h"
 #include "error.h"
+#include "guestlinux.h"
 
 /* Desc bytes a caller typically keeps room for: one guest page of text. */
 #define LD_KDUMP_VMCOREINFO_RESERVE (64u * 1024)
@@ -70,6 +71,12 @@ struct ld_kdump_params {
 	uint32_t page_size;
 	/* utsname.machine; NULL: ld_kdump_uname_machine(arch). */
 	const char *machine;
+	/*
+	 * The whole utsname (the guest kernel's, as makedumpfile writes it;
+	 * libkdumpfile learns the arch only from a complete one), or NULL:
+	 * QEMU's, machine only.
+	 */
+	const struct ld_utsname *uts;
 	const struct ld_kdump_range *ranges;
 	size_t nranges;
 	uint32_t nr_cpus;
@@ -102,6 +109,23 @@ struct ld_kdump;
 
 /* QEMU's dump page size for arch (target/<arch>/arch_dump.c). */
 uint32_t ld_kdump_page_size(const struct ld_arch *arch);
+
+/*
+ * Whether the dump page size had better be the guest kernel's: QEMU
+ * writes 64 KiB blocks for every aarch64 guest ("aarch64 max pagesize"),
+ * which libkdumpfile, and drgn through it, misreads for a kernel with 4 KiB
+ * pages (it believes VMCOREINFO's PAGESIZE); makedumpfile writes the
+ * kernel's page size.
+ */
+bool ld_kdump_page_size_from_guest(const struct ld_arch *arch);
+
+/*
+ * The dump page size for arch and the guest's VMCOREINFO text (NULL:
+ * none): its PAGESIZE (4 to 64 KiB) where that is to be preferred, else
+ * QEMU's.
+ */
+uint32_t ld_kdump_guest_page_size(const struct ld_arch *arch,
+				  const char *vmcoreinfo, size_t len);
 
 /* QEMU's utsname.machine for arch (ELF_MACHINE_UNAME, else "Unknown"). */
 const char *ld_kdump_uname_machine(const struct ld_arch *arch);
@@ -140,6 +164,9 @@ struct ld_error *ld_kdump_pages(struct ld_kdump *k, uint64_t gpa,
  */
 struct ld_error *ld_kdump_set_vmcoreinfo(struct ld_kdump *k, const void *text,
 					 size_t len);
+
+/* Change the header's utsname (before finish: the header is rewritten). */
+void ld_kdump_set_utsname(struct ld_kdump *k, const struct ld_utsname *uts);
 
 /* Change the sub-header's phys_base (before finish). */
 void ld_kdump_set_phys_base(struct ld_kdump *k, uint64_t phys_base);

@@ -5,6 +5,7 @@
 
 #include "elfcore.h"
 #include "format_impl.h"
+#include "kdump.h"
 
 static const struct {
 	const char *name;
@@ -47,6 +48,12 @@ const char *ld_format_names(void)
 bool ld_format_is_kdump(enum ld_format_id id)
 {
 	return id != LD_FORMAT_ELF;
+}
+
+bool ld_format_layout_needs_vmcoreinfo(enum ld_format_id id,
+				       const struct ld_arch *arch)
+{
+	return ld_format_is_kdump(id) && ld_kdump_page_size_from_guest(arch);
 }
 
 struct ld_error *ld_format_build_notes(const struct ld_format_input *in,

@@ -12,6 +12,7 @@
 
 #include "elfcore.h"
 #include "format_impl.h"
+#include "guestlinux.h"
 #include "kdump.h"
 
 struct kdump_format {
@@ -51,6 +52,44 @@ static struct ld_error *kdump_pages(void *ctx, size_t block, uint64_t pos,
 			      len);
 }
 
+/* Guest RAM through the memory map, for the guest's utsname. */
+static struct ld_error *read_guest(void *ctx, uint64_t gpa, void *buf,
+				   size_t len)
+{
+	const struct ld_format *f = ctx;
+	uint64_t host;
+
+	if (!ld_memmap_gpa_to_host(f->in.map, gpa, len, &host))
+		return ld_error(LD_EXIT_COPY,
+				"gpa 0x%" PRIx64 "+0x%zx is not in one block of guest RAM",
+				gpa, len);
+	return f->in.target->read(f->in.target->ctx, host, buf, len);
+}
+
+/*
+ * The guest kernel's utsname for the header, as makedumpfile writes it
+ * (QEMU fills in only the machine; libkdumpfile, and drgn through it,
+ * then never learn the arch).  False, with a warning, if it cannot be had.
+ */
+static bool guest_utsname(const struct ld_format *f, const char *vmci,
+			  size_t len, struct ld_warnings *warnings,
+			  struct ld_utsname *uts)
+{
+	struct ld_guest_ram ram = { read_guest, (void *)f };
+	struct ld_error *err;
+
+	if (!f->in.target)
+		return false;
+	err = ld_guestlinux_utsname(f->in.arch, vmci, len, &ram, uts);
+	if (!err)
+		return true;
+	ld_warn(warnings,
+		"the kdump header has only utsname.machine, as QEMU writes it: %s; drgn (libkdumpfile 0.5) cannot open such a file",
+		err->message);
+	ld_error_free(err);
+	return false;
+}
+
 /* The blocks as whole dump pages, or an error naming one that is not. */
 static struct ld_error *plan_ranges(struct ld_format *f, uint32_t page)
 {
@@ -81,6 +120,7 @@ static struct ld_error *kdump_start(struct ld_format *f)
 	bool have_vi = vi && vi->present;
 	struct kdump_format *kf = calloc(1, sizeof(*kf));
 	struct ld_kdump_params p = { 0 };
+	struct ld_utsname uts;
 	struct ld_kdump_stats st;
 	struct ld_elf *notes = NULL;
 	struct ld_error *err;
@@ -88,7 +128,10 @@ static struct ld_error *kdump_start(struct ld_format *f)
 	if (!kf)
 		return &ld_error_nomem;
 	f->priv = kf;
-	err = plan_ranges(f, ld_kdump_page_size(f->in.arch));
+	p.page_size = ld_kdump_guest_page_size(f->in.arch,
+					       have_vi ? vi->desc : NULL,
+					       have_vi ? vi->descsz : 0);
+	err = plan_ranges(f, p.page_size);
 	if (err)
 		return err;
 	kf->flattened = f->in.flatten || !f->out->seekable;
@@ -110,6 +153,8 @@ static struct ld_error *kdump_start(struct ld_format *f)
 	if (have_vi) {
 		p.vmcoreinfo = vi->desc;
 		p.vmcoreinfo_len = vi->descsz;
+		if (guest_utsname(f, vi->desc, vi->descsz, f->in.warnings, &uts))
+			p.uts = &uts;
 	} else if (f->in.vmcoreinfo_later) {
 		p.vmcoreinfo_reserve = LD_KDUMP_VMCOREINFO_RESERVE;
 	}
@@ -149,6 +194,11 @@ static struct ld_error *kdump_finish(struct ld_format *f,
 		if (err) {
 			ld_format_skip_vmcoreinfo(found, err, warnings);
 		} else {
+			struct ld_utsname uts;
+
+			if (guest_utsname(f, found->desc, found->descsz,
+					  warnings, &uts))
+				ld_kdump_set_utsname(kf->k, &uts);
 			ld_kdump_set_phys_base(kf->k,
 				ld_kdump_qemu_phys_base(f->in.arch, kf->ranges,
 							kf->nranges, found->desc,

@@ -22,7 +22,8 @@
 #define KH64_SIZE 104
 #define PD_SIZE 24		/* sizeof(PageDescriptor) */
 #define NHDR_SIZE 12		/* Elf32_Nhdr and Elf64_Nhdr alike */
-#define UTS_FIELD 65
+#define UTS_FIELD LD_UTS_FIELD
+_Static_assert(sizeof(struct ld_utsname) == 6 * UTS_FIELD, "new_utsname");
 #define CACHE_BLOCKS 4		/* QEMU's DataCache: 4 * page size */
 #define MAX_RANGES (1u << 20)
 #define MAX_NOTES (64u << 20)
@@ -59,7 +60,8 @@ struct ld_kdump {
 	bool be, class64, flattened;
 	enum ld_kdump_compress compress;
 	uint32_t bs, shift;
-	char machine[UTS_FIELD];
+	struct ld_utsname uts;	/* the header's; QEMU's: machine only */
+	bool uts_dirty;		/* changed since the header was written */
 	struct ld_kdump_range *ranges;
 	size_t nranges;
 	uint32_t nr_cpus;
@@ -140,6 +142,23 @@ uint32_t ld_kdump_page_size(const struct ld_arch *arch)
 	default:
 		return 4096;
 	}
+}
+
+bool ld_kdump_page_size_from_guest(const struct ld_arch *arch)
+{
+	return arch->id == LD_ARCH_AARCH64_LE || arch->id == LD_ARCH_AARCH64_BE;
+}
+
+uint32_t ld_kdump_guest_page_size(const struct ld_arch *arch,
+				  const char *vmcoreinfo, size_t len)
+{
+	uint64_t ps;
+
+	if (ld_kdump_page_size_from_guest(arch) &&
+	    ld_vmci_number(vmcoreinfo, len, "PAGESIZE", &ps) &&
+	    ps >= 4096 && ps <= 65536 && !(ps & (ps - 1)))
+		return (uint32_t)ps;
+	return ld_kdump_page_size(arch);
 }
 
 const char *ld_kdump_uname_machine(const struct ld_arch *arch)
@@ -315,7 +334,7 @@ static void build_dh(struct ld_kdump *k, uint8_t *dh)
 
 	memcpy(dh, "KDUMP   ", 8);
 	put32(k, dh + 8, 6);	/* header_version */
-	memcpy(dh + 12 + 4 * UTS_FIELD, k->machine, strlen(k->machine));
+	memcpy(dh + 12, &k->uts, 6 * UTS_FIELD);
 	put32(k, f, ld_compress_flag(k->compress));	/* status */
 	put32(k, f + 4, k->bs);
 	put32(k, f + 8, k->sub_hdr_blocks);
@@ -694,8 +713,11 @@ struct ld_error *ld_kdump_start(const struct ld_kdump_params *p,
 	k->compress = p->compress;
 	k->bs = bs;
 	k->shift = (uint32_t)__builtin_ctz(bs);
-	strcpy(k->machine, p->machine ? p->machine :
-	       ld_kdump_uname_machine(p->arch));
+	if (p->uts)
+		k->uts = *p->uts;
+	else
+		strcpy(k->uts.machine, p->machine ? p->machine :
+		       ld_kdump_uname_machine(p->arch));
 	k->nr_cpus = p->nr_cpus;
 	k->phys_base = p->phys_base;
 	k->nranges = p->nranges;
@@ -919,6 +941,12 @@ struct ld_error *ld_kdump_set_vmcoreinfo(struct ld_kdump *k, const void *text,
 	return NULL;
 }
 
+void ld_kdump_set_utsname(struct ld_kdump *k, const struct ld_utsname *uts)
+{
+	k->uts = *uts;
+	k->uts_dirty = true;
+}
+
 void ld_kdump_set_phys_base(struct ld_kdump *k, uint64_t phys_base)
 {
 	k->phys_base = phys_base;
@@ -954,6 +982,13 @@ struct ld_error *ld_kdump_finish(struct ld_kdump *k)
 	} else if (!err && k->phys_base != k->written_phys_base) {
 		build_kh(k, kh);
 		err = emit(k, k->bs, kh, kh_size(k));
+	}
+	if (!err && k->uts_dirty) {
+		uint8_t dh[DH64_SIZE];
+
+		memset(dh, 0, sizeof(dh));
+		build_dh(k, dh);
+		err = emit(k, 0, dh, k->class64 ? DH64_SIZE : DH32_SIZE);
 	}
 	if (!err && k->flattened) {
 		uint8_t end[16];

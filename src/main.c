@@ -506,11 +506,13 @@ static struct ld_error *write_vmcore(const struct options *o,
 				     struct ld_report *rep)
 {
 	struct ld_copy_opts copts = { .stop = &stop_requested };
+	struct ld_reader rd = ld_proc_reader(proc);
 	struct ld_format_input in = {
 		.id = o->format, .arch = o->arch, .class64 = class64,
 		.map = &snap->map, .cpus = &snap->cpus,
 		.vmcoreinfo = &snap->vmcoreinfo, .flatten = o->flatten,
-		.threads = o->threads,
+		.threads = o->threads, .target = &rd,
+		.warnings = &snap->warnings,
 	};
 	struct vanished gone = { .map = &snap->map, .warnings = &snap->warnings };
 	struct ld_progress progress;
@@ -524,13 +526,15 @@ static struct ld_error *write_vmcore(const struct options *o,
 	 * Without the vmcoreinfo device, the kernel's own note is looked for
 	 * in guest RAM: during the copy when the output can be rewritten
 	 * afterwards (room for it is kept), or before the headers by looking
-	 * at the head of every page when the output is a stream.
+	 * at the head of every page when the output is a stream or the
+	 * format's layout depends on the note.
 	 */
 	if (!snap->vmcoreinfo.present) {
 		scan = ld_vmcoreinfo_scan_new(ld_arch_is_be(o->arch));
 		if (!scan)
 			return &ld_error_nomem;
-		if (out->seekable) {
+		if (out->seekable &&
+		    !ld_format_layout_needs_vmcoreinfo(o->format, o->arch)) {
 			in.vmcoreinfo_later = true;
 			copts.inspect = ld_vmcoreinfo_scan_inspect;
 			copts.inspect_ctx = scan;

@@ -133,6 +133,11 @@ static void put(uint8_t *p, int n, bool be, uint64_t v)
 }
 
 /* A CORE note and a QEMU note, in the target's byte order. */
+/*
+ * Two notes of no type a reader decodes: libkdumpfile, once the header's
+ * utsname tells it the arch, parses an NT_PRSTATUS and crashes on one of
+ * the wrong size.
+ */
 static size_t make_notes(uint8_t *buf, bool be)
 {
 	size_t o = 0;
@@ -140,7 +145,7 @@ static size_t make_notes(uint8_t *buf, bool be)
 	for (int n = 0; n < 2; n++) {
 		put(buf + o, 4, be, 5);
 		put(buf + o + 4, 4, be, 20);
-		put(buf + o + 8, 4, be, n ? 0 : 1);
+		put(buf + o + 8, 4, be, n ? 0x7f00 : 0x7f01);
 		memcpy(buf + o + 12, n ? "QEMU\0\0\0" : "CORE\0\0\0", 8);
 		for (int i = 0; i < 20; i++)
 			buf[o + 20 + i] = (uint8_t)(n * 50 + i);
@@ -174,8 +179,23 @@ struct run {
 	bool vmci_start, vmci_late;
 	size_t reserve;
 	unsigned int threads;
+	/* The guest's utsname in the header: given at start, or set late. */
+	bool uts_start, uts_late;
 	struct ld_kdump_stats st;
 };
+
+/* A guest kernel's utsname, as ld_guestlinux_utsname reads it. */
+static struct ld_utsname test_uts(const struct ld_arch *arch)
+{
+	struct ld_utsname u = { "Linux", "guest", "6.1.0-test", "#1 SMP",
+				"", "(none)" };
+
+	/* a real kernel's uname -m (QEMU writes "Unknown" for arm) */
+	strcpy(u.machine, arch->id == LD_ARCH_AARCH64_LE ||
+	       arch->id == LD_ARCH_AARCH64_BE ? "aarch64" :
+	       ld_kdump_uname_machine(arch));
+	return u;
+}
 
 static void feed(struct ld_kdump *k, uint32_t bs)
 {
@@ -243,6 +263,10 @@ static void dump(struct run *r, struct mem *out)
 					      r->vmci_start ? vmci_text : NULL,
 					      strlen(vmci_text));
 	p.threads = r->threads;
+	struct ld_utsname uts = test_uts(r->arch);
+
+	if (r->uts_start)
+		p.uts = &uts;
 	memset(out, 0, sizeof(*out));
 	out->append_only = r->flattened;
 
@@ -253,6 +277,8 @@ static void dump(struct run *r, struct mem *out)
 		err = ld_kdump_set_vmcoreinfo(k, vmci_text, strlen(vmci_text));
 		cr_assert_null(err, "late vmcoreinfo: %s", err ? err->message : "");
 	}
+	if (r->uts_late)
+		ld_kdump_set_utsname(k, &uts);
 	err = ld_kdump_finish(k);
 	cr_assert_null(err, "finish: %s", err ? err->message : "");
 	ld_kdump_get_stats(k, &r->st);
@@ -315,11 +341,19 @@ static void check_file(const struct run *r, const uint8_t *f, size_t len)
 	cr_assert_gt(len, 2 * bs);
 	cr_assert_eq(memcmp(f, "KDUMP   ", 8), 0);
 	cr_assert_eq(get(f + 8, 4, be), 6);
-	cr_assert_str_eq((const char *)f + 12 + 4 * 65,
-			 ld_kdump_uname_machine(r->arch));
-	for (size_t i = 0; i < 390; i++)
-		if (i < 4 * 65 || i >= 5 * 65)
-			cr_assert_eq(f[12 + i], 0);
+	if (r->uts_start || r->uts_late) {
+		struct ld_utsname want = test_uts(r->arch);
+
+		cr_assert_eq(memcmp(f + 12, &want, 390), 0,
+			     "the header's utsname is the guest's");
+	} else {
+		/* QEMU's: utsname.machine only */
+		cr_assert_str_eq((const char *)f + 12 + 4 * 65,
+				 ld_kdump_uname_machine(r->arch));
+		for (size_t i = 0; i < 390; i++)
+			if (i < 4 * 65 || i >= 5 * 65)
+				cr_assert_eq(f[12 + i], 0);
+	}
 	cr_assert_eq(get(fl, 4, be), comp_flag(r->comp));
 	cr_assert_eq(get(fl + 4, 4, be), bs);
 	uint64_t sub = get(fl + 8, 4, be), bmb = get(fl + 12, 4, be);
@@ -535,6 +569,7 @@ Test(kdump, late_vmcoreinfo_fills_the_room)
 			.arch = ld_arch_lookup("aarch64-be"), .comp = comps[c],
 			.class64 = true, .bs = 65536, .vmci_late = true,
 			.reserve = LD_KDUMP_VMCOREINFO_RESERVE, .threads = 2,
+			.uts_late = c & 1, .flattened = c >= 2,
 		};
 
 		check_run(&r);
@@ -872,7 +907,8 @@ Test(kdump, libkdumpfile_reads_the_pages)
 				.class64 = true, .vmci_start = c != 3,
 				.vmci_late = c == 3,
 				.reserve = LD_KDUMP_VMCOREINFO_RESERVE,
-				.threads = 2,
+				.threads = 2, .uts_start = c == 0,
+				.uts_late = c == 3,
 			};
 			struct mem plain;
 			char path[300], rpath[310], cmd[4096];
@@ -899,8 +935,10 @@ Test(kdump, libkdumpfile_reads_the_pages)
 			free(pg);
 			cr_assert_eq(fclose(rf), 0);
 			snprintf(cmd, sizeof(cmd),
-				 "/usr/bin/python3 '%s' '%s' '%s' '%s' > '%s.log' 2>&1",
-				 script, path, rpath, vmci_text_for(r.bs), path);
+				 "/usr/bin/python3 '%s' '%s' '%s' '%s' %s > '%s.log' 2>&1",
+				 script, path, rpath, vmci_text_for(r.bs),
+				 r.uts_start || r.uts_late ?
+				 test_uts(r.arch).machine : "", path);
 			rc = system(cmd);
 			cr_assert(WIFEXITED(rc) && WEXITSTATUS(rc) == 0,
 				  "libkdumpfile on %s %s failed, see %s.log",
