@@ -10,6 +10,7 @@ consumers under test (libkdumpfile, crash, makedumpfile).
     d.bitmap1, d.bitmap2                # the two page bitmaps
     d.descriptors()                     # [(offset, size, flags, page_flags)]
     differences(a, b)                   # [text], empty when equivalent
+    only_layout(diffs), only_guest_facts(diffs, arch)   # explained ones?
     is_flattened(path)                  # makedumpfile's flat stream?
 
 Only the 64-bit layouts (what QEMU writes for x86_64 and aarch64 guests),
@@ -179,3 +180,32 @@ def only_layout(diffs):
             continue
         return False
     return True
+
+
+def only_guest_facts(diffs, arch):
+    """A summary when every difference between our file and QEMU's is a
+    fact of the guest kernel that the tool writes, as makedumpfile does,
+    and QEMU does not: the utsname (QEMU: the machine only, "Unknown" on
+    arm) and, on aarch64, the kernel's page size as the block size (QEMU:
+    64 KiB; then every count in pages, the bitmaps and the descriptors
+    differ too, and the pages are compared through libkdumpfile instead).
+    None if anything else differs."""
+    uts, block = [], None
+    for d in diffs:
+        word = d.split()
+        name = word[1].rstrip(":") if len(word) > 1 else ""
+        if word[0] == "header" and name.startswith("utsname."):
+            if d.endswith(("QEMU's ''", "QEMU's 'Unknown'")):
+                uts.append(name)
+                continue
+            return None
+        if word[0] == "header" and name == "block_size":
+            block = d
+            continue
+        if arch == "aarch64" and block is not None:
+            continue    # follows from the block size
+        return None
+    if block is not None and arch != "aarch64":
+        return None
+    return "QEMU's has no %s%s" % (", ".join(uts) or "difference",
+                                   "; " + block if block else "")
