@@ -158,6 +158,15 @@ struct ld_error *ld_kdump_pages(struct ld_kdump *k, uint64_t gpa,
 				const void *data, size_t len);
 
 /*
+ * The same, with known_zero (NULL: none) saying per page which ones are
+ * known to be all zero (pages the guest never touched, not read): their
+ * bytes in data are not looked at.
+ */
+struct ld_error *ld_kdump_pages_hinted(struct ld_kdump *k, uint64_t gpa,
+				       const void *data, size_t len,
+				       const uint8_t *known_zero);
+
+/*
  * VMCOREINFO found during the copy.  Ignored when one was given at start;
  * an error when it does not fit the room kept (the file stays valid,
  * without it).  Written by ld_kdump_finish.

@@ -47,9 +47,10 @@ static struct ld_error *kdump_pages(void *ctx, size_t block, uint64_t pos,
 	struct ld_format *f = ctx;
 	struct kdump_format *kf = f->priv;
 
-	(void)untouched;	/* zero_fill: those are zeros in data */
-	return ld_kdump_pages(kf->k, f->in.map->blocks[block].gpa + pos, data,
-			      len);
+	/* Without zero_fill, dump pages are the 4 KiB units (see start). */
+	return ld_kdump_pages_hinted(kf->k, f->in.map->blocks[block].gpa + pos,
+				     data, len, f->sink.zero_fill ? NULL :
+				     untouched);
 }
 
 /* Guest RAM through the memory map, for the guest's utsname. */
@@ -169,8 +170,13 @@ static struct ld_error *kdump_start(struct ld_format *f)
 		return ld_error_context(err, "writing the kdump headers");
 	ld_kdump_get_stats(kf->k, &st);
 	kf->head_bytes = st.bytes_out;
+	/*
+	 * Untouched pages need neither zeros written into the buffer nor a
+	 * look at them: the marks say they are zero.  The marks are per 4 KiB,
+	 * so bigger dump pages (aarch64 without VMCOREINFO) get the zeros.
+	 */
 	f->sink = (struct ld_page_sink){ .pages = kdump_pages, .ctx = f,
-					 .zero_fill = true };
+					 .zero_fill = p.page_size != 4096 };
 	return NULL;
 }
 

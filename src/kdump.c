@@ -43,6 +43,7 @@ enum slot_state { SLOT_FREE, SLOT_READY, SLOT_DONE };
 struct slot {
 	enum slot_state state;
 	const uint8_t *in;	/* NULL: zero pages */
+	const uint8_t *known_zero;	/* per page, or NULL: see ld_kdump.h */
 	size_t npages;
 	uint8_t *arena;
 	struct page_res *res;
@@ -572,7 +573,8 @@ static void compress_slot(struct ld_kdump *k, struct ld_compressor *z,
 		const uint8_t *pg = s->in ? s->in + i * k->bs : NULL;
 		size_t n;
 
-		if (!pg || is_zero(pg, k->bs)) {
+		if (!pg || (s->known_zero && s->known_zero[i]) ||
+		    is_zero(pg, k->bs)) {
 			r->kind = PAGE_ZERO;
 			continue;
 		}
@@ -867,6 +869,13 @@ static struct ld_error *failed_error(void)
 struct ld_error *ld_kdump_pages(struct ld_kdump *k, uint64_t gpa,
 				const void *data, size_t len)
 {
+	return ld_kdump_pages_hinted(k, gpa, data, len, NULL);
+}
+
+struct ld_error *ld_kdump_pages_hinted(struct ld_kdump *k, uint64_t gpa,
+				       const void *data, size_t len,
+				       const uint8_t *known_zero)
+{
 	const uint8_t *in = data;
 	uint64_t npages, queued = 0;
 	struct ld_error *err = NULL;
@@ -890,6 +899,7 @@ struct ld_error *ld_kdump_pages(struct ld_kdump *k, uint64_t gpa,
 			if (n > k->slice_pages)
 				n = k->slice_pages;
 			s->in = in ? in + queued * k->bs : NULL;
+			s->known_zero = known_zero ? known_zero + queued : NULL;
 			s->npages = n;
 			s->state = SLOT_READY;
 			queued += n;

@@ -740,6 +740,48 @@ Test(kdump, bad_pages)
 	free(m.buf);
 }
 
+/* Pages said to be zero are zero, whatever the buffer holds there. */
+Test(kdump, known_zero_pages_are_not_looked_at)
+{
+	struct ld_kdump_range rr[] = { { 0, 8 * 4096 } };
+	struct ld_kdump_params p = base_params(rr, 1);
+	static const uint8_t known_zero[8] = { 0, 0, 1, 0, 0, 1, 0, 0 };
+	uint8_t *zeros = malloc(8 * 4096), *garbage = malloc(8 * 4096);
+	struct mem a = { 0 }, b = { 0 };
+	struct ld_kdump_stats st;
+	struct ld_kdump *k;
+
+	for (size_t i = 0; i < 8 * 4096; i++)
+		zeros[i] = garbage[i] = (uint8_t)(i * 7 / 5);
+	memset(zeros + 2 * 4096, 0, 4096);
+	memset(zeros + 5 * 4096, 0, 4096);
+	memset(garbage + 2 * 4096, 0xaa, 4096);
+	memset(garbage + 5 * 4096, 0x55, 4096);
+
+	cr_assert_null(ld_kdump_start(&p, mem_sink(&a), &k));
+	cr_assert_null(ld_kdump_pages(k, 0, zeros, 8 * 4096));
+	cr_assert_null(ld_kdump_finish(k));
+	ld_kdump_free(k);
+
+	cr_assert_null(ld_kdump_start(&p, mem_sink(&b), &k));
+	cr_assert_null(ld_kdump_pages_hinted(k, 0, garbage, 4 * 4096,
+					     known_zero));
+	cr_assert_null(ld_kdump_pages_hinted(k, 4 * 4096, garbage + 4 * 4096,
+					     4 * 4096, known_zero + 4));
+	cr_assert_null(ld_kdump_finish(k));
+	ld_kdump_get_stats(k, &st);
+	ld_kdump_free(k);
+
+	cr_assert_eq(st.zero_pages, 2);
+	cr_assert_eq(a.len, b.len);
+	cr_assert_eq(memcmp(a.buf, b.buf, a.len), 0,
+		     "the hinted dump is the dump of the zeroed pages");
+	free(a.buf);
+	free(b.buf);
+	free(zeros);
+	free(garbage);
+}
+
 Test(kdump, sink_failure_is_an_error)
 {
 	struct ld_kdump_range rr[] = { { 0, 64 * 4096 } };
