@@ -7,7 +7,8 @@
  *
  *   copybench PID HOSTADDR LEN OUTPUT|- FLAGS BATCH_MIB
  *
- * FLAGS: a number, OR of LD_COPY_NO_* (include/copier.h).  OUTPUT "-"
+ * FLAGS: a number: 1 no pagemap, 2 no writer thread, 4 O_DIRECT, 8 no
+ * page-cache drop (LD_COPY_NO_* and the writer's LD_WRITE_*).  OUTPUT "-"
  * writes to /dev/null as a stream (the read side alone).  Prints the
  * nanoseconds spent including fsync, then the copier's counters.
  */
@@ -19,12 +20,22 @@
 #include <unistd.h>
 
 #include "copier.h"
+#include "output.h"
 #include "proc.h"
+
+/* The old FLAGS bits of the writer: O_DIRECT, no cache drop. */
+#define BENCH_DIRECT	(1u << 2)
+#define BENCH_NO_DROP	(1u << 3)
 
 int main(int argc, char **argv)
 {
-	struct ld_copy_opts opts = { .sparse = true };
+	struct ld_copy_opts opts = { 0 };
 	struct ld_copy_stats st;
+	struct ld_write_stats ws;
+	struct ld_file_writer *w;
+	struct ld_offset_sink at = { .offsets = NULL };
+	struct ld_page_sink sink = { .pages = ld_offset_pages, .ctx = &at };
+	unsigned int flags;
 	struct ld_block b = { .gpa = 0 };
 	struct ld_memmap map = { .blocks = &b, .count = 1 };
 	struct ld_error *err;
@@ -39,7 +50,8 @@ int main(int argc, char **argv)
 	b.host = strtoull(argv[2], NULL, 0);
 	b.size = strtoull(argv[3], NULL, 0);
 	snprintf(b.name, sizeof(b.name), "bench");
-	opts.flags = (unsigned int)strtoul(argv[5], NULL, 0);
+	flags = (unsigned int)strtoul(argv[5], NULL, 0);
+	opts.flags = flags & (LD_COPY_NO_PAGEMAP | LD_COPY_NO_THREAD);
 	opts.batch_bytes = (size_t)strtoul(argv[6], NULL, 0) << 20;
 	stream = !strcmp(argv[4], "-");
 	t0 = ld_now_ns();
@@ -49,8 +61,20 @@ int main(int argc, char **argv)
 		perror(argv[4]);
 		return 1;
 	}
-	err = ld_copy_blocks((pid_t)strtol(argv[1], NULL, 0), &map, &off, fd,
-			     !stream, &opts, &st);
+	w = ld_file_writer_new(fd, !stream, true,
+			       (flags & BENCH_DIRECT ? LD_WRITE_DIRECT : 0) |
+			       (flags & BENCH_NO_DROP ? LD_WRITE_NO_DROP_CACHE : 0));
+	if (!w)
+		return 1;
+	at.w = w;
+	at.offsets = &off;
+	sink.zero_fill = stream;
+	err = ld_copy_blocks((pid_t)strtol(argv[1], NULL, 0), &map, &sink,
+			     &opts, &st);
+	if (!err)
+		err = ld_file_writer_finish(w, b.size);
+	ld_file_writer_stats(w, &ws);
+	ld_file_writer_free(w);
 	if (err) {
 		fprintf(stderr, "copybench: %s\n", err->message);
 		return 1;
@@ -62,7 +86,7 @@ int main(int argc, char **argv)
 	close(fd);
 	printf("%" PRIu64 " written %" PRIu64 " hole %" PRIu64
 	       " unpopulated %" PRIu64 " direct %" PRIu64 " reads %" PRIu64 "\n",
-	       ld_now_ns() - t0, st.bytes_written, st.bytes_hole,
-	       st.bytes_unpopulated, st.bytes_direct, st.read_calls);
+	       ld_now_ns() - t0, ws.bytes_written, ws.bytes_hole,
+	       st.bytes_unpopulated, ws.bytes_direct, st.read_calls);
 	return 0;
 }

@@ -2,16 +2,60 @@
 /*
  * fuzz_vmcoreinfo.c - the VMCOREINFO note parser, and the scan of guest RAM
  * for it, on any bytes (the input is guest RAM; its last byte picks the
- * guest byte order, so that a note can sit at the start of a page).
+ * guest byte order, so that a note can sit at the start of a page); the
+ * same bytes as the note's text for what guestlinux.c and the kdump
+ * header take from it (the utsname read from the input as guest RAM).
  */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "guestlinux.h"
+#include "kdump.h"
 #include "vmcoreinfo.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+struct input {
+	const uint8_t *data;
+	size_t size;
+};
+
+/* The input as guest RAM at every gpa: its bytes repeated. */
+static struct ld_error *input_ram(void *ctx, uint64_t gpa, void *buf,
+				  size_t len)
+{
+	const struct input *in = ctx;
+	uint8_t *out = buf;
+
+	if (!in->size)
+		return ld_error(LD_EXIT_COPY, "no guest RAM");
+	for (size_t i = 0; i < len; i++)
+		out[i] = in->data[(gpa + i) % in->size];
+	return NULL;
+}
+
+static void guest_facts(const uint8_t *data, size_t size)
+{
+	static const char *const arches[] = { "X86_64", "aarch64-le", "s390" };
+	struct input in = { data, size };
+	struct ld_guest_ram ram = { input_ram, &in };
+	const char *text = (const char *)data;
+
+	for (size_t a = 0; a < 3; a++) {
+		const struct ld_arch *arch = ld_arch_lookup(arches[a]);
+		struct ld_utsname uts;
+		struct ld_error *err;
+		uint64_t pa;
+
+		(void)ld_kdump_guest_page_size(arch, text, size);
+		(void)ld_guestlinux_kimage_pa(arch, text, size,
+					      0xffffffff81000000ull, &pa);
+		err = ld_guestlinux_utsname(arch, text, size, &ram, &uts);
+		ld_error_free(err);
+	}
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -21,6 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ld_warnings warn = { 0 };
 	char *why = NULL;
 
+	guest_facts(data, size);
 	memset(&vmci, 0, sizeof(vmci));
 	if (size > 1 && ld_vmcoreinfo_parse(data, size - 1, be, &vmci, &why))
 		ld_vmcoreinfo_free(&vmci);
