@@ -93,11 +93,23 @@ struct ld_file_writer {
 	struct ld_write_stats st;
 };
 
-/* True if len bytes at p are all zero; len is a multiple of 8 or not. */
+/*
+ * True if len bytes at p are all zero.  p may be anywhere in a buffer (a
+ * file page that straddles two of its pages): the bytes up to the first
+ * 8-byte boundary are looked at one by one, then whole words.
+ */
 static bool all_zero(const unsigned char *p, size_t len)
 {
-	const uint64_t *w = (const uint64_t *)(const void *)p;
-	size_t nw = len / 8, i;
+	const uint64_t *w;
+	size_t nw, i;
+
+	while (len && (uintptr_t)p % 8) {
+		if (*p++)
+			return false;
+		len--;
+	}
+	w = (const uint64_t *)(const void *)p;
+	nw = len / 8;
 
 	/* OR 8 words at a time: the compiler vectorises this */
 	for (i = 0; i + 8 <= nw; i += 8) {
