@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cpu.h - QEMU's vCPU list, the vCPUs' registers and the per-CPU ELF notes
- * of the vmcore.
+ * of the vmcore.  cpu.c walks the list; one file per arch (cpu-x86.c,
+ * cpu-arm.c, cpu-ppc.c, cpu-s390.c, behind src/cpu_impl.h) says what to
+ * read, how to decode it into the plain register structs below, and which
+ * notes QEMU builds from them (into any ld_note_sink).
  *
  * The list and each vCPU's register file (X86CPU.env / ARMCPU.env) are read
  * while the target is frozen, one read per vCPU, bounded and cycle-checked.
@@ -22,13 +25,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/types.h>
 
 #include "arch.h"
-#include "elfcore.h"
 #include "error.h"
 #include "layout.h"
-#include "memmap.h"
+#include "notesink.h"
 #include "reader.h"
 #include "warnings.h"
 
@@ -96,6 +97,7 @@ struct ld_cpus {
 	const char *implausible;
 	/* Some state QEMU's dump would include could not be read (SVE). */
 	bool incomplete;
+	const struct ld_cpu_arch *ops;	/* the arch that read vcpus[].r */
 };
 
 /*
@@ -132,17 +134,10 @@ void ld_cpus_arch_facts(const struct ld_cpus *cpus,
 /* Size of NT_PRSTATUS's desc for arch (0 if unknown). */
 size_t ld_prstatus_size(const struct ld_arch *arch);
 
-/* Add the CPU notes of every vCPU, in QEMU's order. */
+/* The CPU notes of every vCPU into sink, in QEMU's order. */
 struct ld_error *ld_cpus_add_notes(const struct ld_arch *arch,
 				   const struct ld_cpus *cpus,
-				   struct ld_elf *elf);
-
-/*
- * The accelerator of QEMU process pid, from its open files: "kvm" when it
- * holds /dev/kvm or a KVM VM, "tcg" when it holds neither, "unknown" when
- * its file descriptors cannot be listed.
- */
-const char *ld_detect_accel(pid_t pid);
+				   const struct ld_note_sink *sink);
 
 void ld_cpus_free(struct ld_cpus *cpus);
 

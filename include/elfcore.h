@@ -22,6 +22,7 @@
 
 #include "arch.h"
 #include "error.h"
+#include "notesink.h"
 
 struct ld_elf;
 
@@ -35,6 +36,9 @@ void ld_elf_free(struct ld_elf *elf);
 struct ld_error *ld_elf_add_note(struct ld_elf *elf, const char *name,
 				 uint32_t type, const void *desc,
 				 size_t descsz);
+
+/* elf as a note sink (ld_elf_add_note), valid while elf lives. */
+const struct ld_note_sink *ld_elf_note_sink(struct ld_elf *elf);
 
 /*
  * The notes added so far, encoded as they are written (no padding note):

@@ -150,4 +150,11 @@ char ld_task_state(pid_t pid, pid_t tid);
 /* Monotonic clock in nanoseconds. */
 uint64_t ld_now_ns(void);
 
+/*
+ * The accelerator of QEMU process pid, from its open files: "kvm" when it
+ * holds /dev/kvm or a KVM VM, "tcg" when it holds neither, "unknown" when
+ * its file descriptors cannot be listed.
+ */
+const char *ld_detect_accel(pid_t pid);
+
 #endif /* QLD_PROC_H */

@@ -74,6 +74,8 @@ struct ld_elf {
 	size_t nloads;
 	size_t loads_alloc;
 
+	struct ld_note_sink sink;	/* ld_elf_note_sink() */
+
 	bool laid_out;
 	uint64_t phnum;		/* PT_NOTE + loads */
 	uint64_t shoff;		/* 0 without a section table */
@@ -156,6 +158,18 @@ struct ld_elf *ld_elf_new(const struct ld_arch *arch)
 	elf->arch = arch;
 	elf->is64 = arch->elf_class != ELFCLASS32;
 	return elf;
+}
+
+static struct ld_error *sink_add(void *ctx, const char *name, uint32_t type,
+				 const void *desc, size_t descsz)
+{
+	return ld_elf_add_note(ctx, name, type, desc, descsz);
+}
+
+const struct ld_note_sink *ld_elf_note_sink(struct ld_elf *elf)
+{
+	elf->sink = (struct ld_note_sink){ sink_add, elf };
+	return &elf->sink;
 }
 
 void ld_elf_free(struct ld_elf *elf)

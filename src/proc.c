@@ -983,3 +983,39 @@ struct ld_error *ld_proc_range_mapped(pid_t pid, uint64_t addr, uint64_t len,
 	fclose(f);
 	return NULL;
 }
+
+/* ---- the accelerator --------------------------------------------------- */
+
+const char *ld_detect_accel(pid_t pid)
+{
+	char dir[64], link[384], target[256];
+	const char *accel = "tcg";
+	struct dirent *de;
+	unsigned int n = 0;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	d = opendir(dir);
+	if (!d)
+		return "unknown";
+	/* Bounded: a QEMU has a few hundred descriptors at most. */
+	while ((de = readdir(d)) && n++ < 65536) {
+		ssize_t len;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(link, sizeof(link), "%s/%s", dir, de->d_name);
+		len = readlink(link, target, sizeof(target) - 1);
+		if (len <= 0)
+			continue;
+		target[len] = '\0';
+		if (!strcmp(target, "/dev/kvm") ||
+		    !strncmp(target, "anon_inode:kvm-vm", 17) ||
+		    !strncmp(target, "anon_inode:kvm-vcpu", 19)) {
+			accel = "kvm";
+			break;
+		}
+	}
+	closedir(d);
+	return accel;
+}

@@ -11,6 +11,7 @@
 #include "arch.h"
 #include "cpu.h"
 #include "elfcore.h"
+#include "proc.h"
 #include "layout.h"
 
 /* ---- a fake target ------------------------------------------------------ */
@@ -268,7 +269,7 @@ Test(cpu_regs, x86_64_prstatus_and_qemu_notes, .init = setup_x86)
 	cr_assert_null(c.warning);
 	/* One read for the head, then one per vCPU. */
 	cr_assert_eq(fk->reads, 3);
-	cr_assert_null(ld_cpus_add_notes(a, &c, elf));
+	cr_assert_null(ld_cpus_add_notes(a, &c, ld_elf_note_sink(elf)));
 	cr_assert_eq(notes_of(elf, a, n, 8), 4);
 	/* All NT_PRSTATUS first, then all QEMU notes (write_elf64_notes). */
 	for (int i = 0; i < 2; i++) {
@@ -343,7 +344,7 @@ Test(cpu_regs, i386_prstatus, .init = setup_x86)
 	struct note n[8];
 
 	read_cpus("386", &c);
-	cr_assert_null(ld_cpus_add_notes(a, &c, elf));
+	cr_assert_null(ld_cpus_add_notes(a, &c, ld_elf_note_sink(elf)));
 	cr_assert_eq(notes_of(elf, a, n, 8), 4);
 	for (int i = 0; i < 2; i++) {
 		const struct note *p = &n[i];
@@ -408,7 +409,7 @@ Test(cpu_regs, missing_field_gives_placeholder_naming_it, .init = setup_x86)
 	cr_assert_eq(c.regs, LD_REGS_NONE);
 	cr_assert(strstr(c.warning, "CPUX86State.eip"), "%s", c.warning);
 	cr_assert(strstr(c.warning, "placeholder"));
-	cr_assert_null(ld_cpus_add_notes(a, &c, elf));
+	cr_assert_null(ld_cpus_add_notes(a, &c, ld_elf_note_sink(elf)));
 	/* Only the zeroed NT_PRSTATUS with pr_pid, no QEMU notes. */
 	cr_assert_eq(notes_of(elf, a, n, 8), 2);
 	cr_assert_eq(d32(&n[1], 32, false), 2);
@@ -471,7 +472,7 @@ Test(cpu_regs, placeholder_for_s390_and_ppc64, .init = setup_x86)
 		cr_assert_str_eq(c.warning, want);
 		cr_assert_eq(c.regs, LD_REGS_NONE);
 		/* Only the list is read. */
-		cr_assert_null(ld_cpus_add_notes(a, &c, elf));
+		cr_assert_null(ld_cpus_add_notes(a, &c, ld_elf_note_sink(elf)));
 		cr_assert_eq(notes_of(elf, a, n, 4), 2);
 		cr_assert_eq(n[0].type, NT_PRSTATUS);
 		cr_assert_eq(d32(&n[0], 32, ld_arch_is_be(a)), 1);
@@ -604,7 +605,7 @@ static void check_arm(const char *arch)
 	cr_assert_eq(c.regs, LD_REGS_ARM);
 	cr_assert_null(c.warning, "%s", c.warning);
 	cr_assert_eq(fk->reads, 3);
-	cr_assert_null(ld_cpus_add_notes(a, &c, elf));
+	cr_assert_null(ld_cpus_add_notes(a, &c, ld_elf_note_sink(elf)));
 	cr_assert_eq(notes_of(elf, a, n, 8), 6);
 	for (int i = 0; i < 2; i++) {
 		const struct note *p = &n[3 * i], *f = &n[3 * i + 1],
@@ -682,7 +683,7 @@ Test(cpu_regs, aarch64_without_sve, .init = setup_arm)
 	for (int i = 0; i < 2; i++)
 		w64(cpu_at(i) + C_PFR0, 0);
 	read_cpus("aarch64-le", &c);
-	cr_assert_null(ld_cpus_add_notes(a, &c, elf));
+	cr_assert_null(ld_cpus_add_notes(a, &c, ld_elf_note_sink(elf)));
 	cr_assert_eq(notes_of(elf, a, n, 8), 4);
 	cr_assert_eq(n[1].type, NT_PRFPREG);
 	cr_assert_eq(n[2].type, NT_PRSTATUS);
@@ -701,7 +702,7 @@ Test(cpu_regs, aarch64_sve_length_follows_zcr, .init = setup_arm)
 	read_cpus("aarch64-le", &c);
 	cr_assert_eq(c.vcpus[0].r.arm.vq, 1);
 	cr_assert_eq(c.vcpus[1].r.arm.vq, 2);
-	cr_assert_null(ld_cpus_add_notes(a, &c, elf));
+	cr_assert_null(ld_cpus_add_notes(a, &c, ld_elf_note_sink(elf)));
 	cr_assert_eq(notes_of(elf, a, n, 8), 6);
 	/* QEMU's size for -cpu max at vq 1: 592. */
 	cr_assert_eq(n[2].descsz, 592);
@@ -731,7 +732,7 @@ Test(cpu_regs, aarch32_vcpu_is_said_and_left_zero, .init = setup_arm)
 	fk->mem[cpu_at(1) + ENV + A_A64] = 0;
 	read_cpus("aarch64-le", &c);
 	cr_assert(strstr(c.warning, "AArch32"), "%s", c.warning);
-	cr_assert_null(ld_cpus_add_notes(a, &c, elf));
+	cr_assert_null(ld_cpus_add_notes(a, &c, ld_elf_note_sink(elf)));
 	cr_assert_eq(notes_of(elf, a, n, 8), 6);
 	cr_assert(zero(n[3].desc + 112, 272));
 	cr_assert_eq(d32(&n[3], 384, false), 1);

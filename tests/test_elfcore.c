@@ -547,7 +547,7 @@ Test(cpu, prstatus_notes_for_every_arch)
 
 		cr_assert_eq(size, expected_prstatus(a->id), "%s: %zu",
 			     a->name, size);
-		assert_ok(ld_cpus_add_notes(a, &cpus, elf));
+		assert_ok(ld_cpus_add_notes(a, &cpus, ld_elf_note_sink(elf)));
 		assert_ok(ld_elf_layout(elf));
 		image_open(elf, &img, false);
 		n = read_notes(&img, notes, 8);
@@ -580,7 +580,7 @@ Test(cpu, no_cpus_no_notes)
 	struct ld_cpus cpus = { 0 };
 	struct ld_elf *elf = ld_elf_new(ld_arch_lookup("X86_64"));
 
-	assert_ok(ld_cpus_add_notes(ld_arch_lookup("X86_64"), &cpus, elf));
+	assert_ok(ld_cpus_add_notes(ld_arch_lookup("X86_64"), &cpus, ld_elf_note_sink(elf)));
 	assert_ok(ld_elf_layout(elf));
 	ld_elf_free(elf);
 }
@@ -773,7 +773,7 @@ Test(cpu, read_then_notes, .init = setup_list)
 	struct note notes[4];
 
 	assert_ok(ld_cpus_read(&layout, &rd, &cpus));
-	assert_ok(ld_cpus_add_notes(a, &cpus, elf));
+	assert_ok(ld_cpus_add_notes(a, &cpus, ld_elf_note_sink(elf)));
 	assert_ok(ld_elf_layout(elf));
 	image_open(elf, &img, false);
 	cr_assert_eq(read_notes(&img, notes, 4), 3);
