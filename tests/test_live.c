@@ -187,13 +187,18 @@ Test(live, dump_layout_b_full_freeze_with_vmcoreinfo)
  * Dump to "-" with a pipe (through cat) as standard output, so the tool
  * cannot seek; the stream ends up in path.
  */
-static void dump_through_pipe(struct tool_run *r, const char *path)
+static void dump_through_pipe(struct tool_run *r, const char *path,
+			      const char *const *extra)
 {
-	const char *argv[] = { "qemu-livedump", "-p", NULL, "-a", "X86_64",
-			       "-o", "-", NULL };
+	const char *argv[16] = { "qemu-livedump", "-p", NULL, "-a", "X86_64",
+				 "-o", "-" };
 	char pid[16];
-	int fd, p[2];
+	int fd, p[2], n = 7;
 	pid_t cat;
+
+	for (int i = 0; extra && extra[i] && n < 15; i++)
+		argv[n++] = extra[i];
+	argv[n] = NULL;
 
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	cr_assert(fd >= 0);
@@ -225,7 +230,7 @@ Test(live, dump_to_a_pipe_is_the_same_stream)
 	dump(&r, NULL);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	snprintf(piped, sizeof(piped), "%s/piped", dir);
-	dump_through_pipe(&r, piped);
+	dump_through_pipe(&r, piped, NULL);
 	check_vmcore(piped, false, FAKE_DEFAULT_VCPUS);
 
 	/*
@@ -247,6 +252,97 @@ Test(live, dump_to_a_pipe_is_the_same_stream)
 	vmcore_close(&a);
 	vmcore_close(&b);
 	finish();
+}
+
+/*
+ * libkdumpfile (Debian's python3-libkdumpfile, through
+ * tests/linux/kdump_check.py) reads every page of kdump equal to the ELF
+ * dump elf, no page outside its loads, and the same VMCOREINFO.
+ */
+static char *read_text_file(const char *path);
+
+static void expect_kdump_is_the_elf_dump(const char *kdump, const char *elf)
+{
+	const char *src = getenv("QLD_SRCDIR");
+	char cmd[20000], log[4200];
+	int rc;
+
+	snprintf(log, sizeof(log), "%s.log", kdump);
+	snprintf(cmd, sizeof(cmd),
+		 "/usr/bin/python3 '%s/tests/linux/kdump_check.py' '%s' '%s' > '%s' 2>&1",
+		 src ? src : ".", kdump, elf, log);
+	rc = system(cmd);
+	char *text = read_text_file(log);
+
+	cr_expect(WIFEXITED(rc) && WEXITSTATUS(rc) == 0,
+		  "libkdumpfile on %s: %s", kdump, text ? text : "(no output)");
+	free(text);
+}
+
+static void expect_private(const char *path)
+{
+	struct stat st;
+
+	cr_assert(stat(path, &st) == 0, "%s missing", path);
+	cr_expect_eq(st.st_mode & 0777, 0600, "%s is mode %o", path,
+		     st.st_mode & 0777);
+}
+
+/* Every kdump format of the fake QEMU, to files and down a pipe. */
+static void kdump_formats_read_back(const char *const *fake_args,
+				    bool vmcoreinfo)
+{
+	static const char *const formats[] = {
+		"kdump-zlib", "kdump-lzo", "kdump-snappy", "kdump-zstd",
+	};
+	char pid[16], path[4200], flat[4200], cmd[9000];
+	struct tool_run r;
+
+	start("tests/fake-qemu-a", fake_args);
+	snprintf(pid, sizeof(pid), "%d", (int)fx.pid);
+	dump(&r, NULL);		/* the ELF dump: the reference */
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	for (size_t i = 0; i < 4; i++) {
+		const char *argv[] = { "qemu-livedump", "-p", pid, "-a", "X86_64",
+				       "-o", path, "-f", formats[i],
+				       "--threads", i % 2 ? "3" : "1", NULL };
+
+		snprintf(path, sizeof(path), "%s/dump.%s", dir, formats[i]);
+		cr_assert(tool_run(&r, argv, NULL, -1, 60), "the tool timed out");
+		cr_assert_eq(r.status, 0, "-f %s: %s", formats[i], r.err);
+		expect_private(path);
+		/* no VMCOREINFO: a warning that crash needs it */
+		cr_expect(vmcoreinfo || strstr(r.err, "no VMCOREINFO note"),
+			  "-f %s without VMCOREINFO gives no warning: %s",
+			  formats[i], r.err);
+		/* the fake's note is no kernel's: no utsname, said so */
+		cr_expect(!vmcoreinfo || strstr(r.err, "only utsname.machine"),
+			  "-f %s: %s", formats[i], r.err);
+		expect_kdump_is_the_elf_dump(path, out);
+	}
+	/* a pipe gets the flattened stream; makedumpfile -R reassembles it */
+	snprintf(flat, sizeof(flat), "%s/dump.flat", dir);
+	const char *const zstd[] = { "-f", "kdump-zstd", NULL };
+
+	dump_through_pipe(&r, flat, zstd);
+	snprintf(path, sizeof(path), "%s/dump.flat.R", dir);
+	snprintf(cmd, sizeof(cmd), "makedumpfile -R '%s' < '%s' > /dev/null 2>&1",
+		 path, flat);
+	cr_assert_eq(system(cmd), 0, "makedumpfile -R failed");
+	expect_kdump_is_the_elf_dump(path, out);
+	finish();
+}
+
+Test(live, kdump_formats_read_back_as_the_elf_dump)
+{
+	kdump_formats_read_back(NULL, false);
+}
+
+Test(live, kdump_formats_with_vmcoreinfo_found_in_guest_ram)
+{
+	static const char *const args[] = { "--vmcoreinfo-in-ram=1", NULL };
+
+	kdump_formats_read_back(args, true);
 }
 
 Test(live, json_report)
@@ -410,7 +506,7 @@ Test(live, vmcoreinfo_found_in_guest_ram_when_writing_a_pipe)
 	struct tool_run r;
 
 	start("tests/fake-qemu-a", args);
-	dump_through_pipe(&r, out);
+	dump_through_pipe(&r, out, NULL);
 	check_vmcore_notes(out, true, FAKE_DEFAULT_VCPUS, 1);
 	finish();
 }
