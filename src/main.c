@@ -428,6 +428,12 @@ static struct ld_error *read_snapshot(const struct options *o,
 
 	err = ld_memmap_read(layout, layout->symbol[LS_ADDRESS_SPACE_MEMORY],
 			     &rd, &snap->map);
+	/* An empty vmcore would look like a dump and hold nothing. */
+	if (!err && !snap->map.count)
+		err = ld_error(LD_EXIT_MODEL,
+			       "QEMU's memory map has no guest RAM that can be read (left out: %u device, %u non-volatile, %u private or sparse regions): nothing to dump",
+			       snap->map.skipped_ram_device,
+			       snap->map.skipped_nonvolatile, snap->map.nskipped);
 	if (!err)
 		err = ld_cpus_read_arch(layout, o->arch, &rd, &snap->cpus,
 					&snap->warnings);

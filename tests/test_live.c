@@ -471,6 +471,10 @@ Test(live, corrupt_alias_cycle) { corrupt("cycle", 6, "loops back"); }
 Test(live, corrupt_backpointer) { corrupt("backptr", 6, "points back to MemoryRegion"); }
 Test(live, corrupt_null_map) { corrupt("null-map", 6, "no current_map"); }
 Test(live, corrupt_bounds) { corrupt("bounds", 6, "outside RAMBlock"); }
+Test(live, corrupt_no_ram_is_refused_not_an_empty_vmcore)
+{
+	corrupt("no-ram", 6, "no guest RAM that can be read");
+}
 Test(live, vanished_range_names_the_block) { corrupt("hole", 8, "ramC"); }
 /* a fault in QEMU's structures is not a copy error */
 Test(live, corrupt_wild_map_is_a_qemu_structures_error)
