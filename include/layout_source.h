@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "debuginfo.h"
 #include "error.h"
 #include "layout.h"
 #include "profile.h"
@@ -36,15 +37,20 @@ struct ld_layout_origin {
 	const char *root;	/* QEMU's root if not ours ("/proc/PID/root") */
 	struct ld_binary_id id;	/* QEMU's binary */
 	struct ld_warnings *warn;	/* where resolving says what it warns */
+	/* QEMU's debuginfo handle, when asked to keep it (else NULL). */
+	struct ld_debuginfo *di;
 	char root_buf[64];
 };
 
 /*
  * Resolve symbols and layouts of process pid; see above for the order.
  * Warnings (layouts not cached, another point release...) go to warn.
+ * keep_debuginfo: leave the libdwfl handle open in origin->di for later
+ * use (file:line of backtraces); ld_layout_origin_free closes it.
  */
 struct ld_error *ld_layout_resolve(pid_t pid, const char *debuginfo_file,
 				   const char *profile_file,
+				   bool keep_debuginfo,
 				   struct ld_layout *layout,
 				   struct ld_layout_origin *origin,
 				   struct ld_warnings *warn);

@@ -175,6 +175,7 @@ static struct ld_error *resolve(struct ld_debuginfo *di,
 
 struct ld_error *ld_layout_resolve(pid_t pid, const char *debuginfo_file,
 				   const char *profile_file,
+				   bool keep_debuginfo,
 				   struct ld_layout *layout,
 				   struct ld_layout_origin *o,
 				   struct ld_warnings *warn)
@@ -195,7 +196,10 @@ struct ld_error *ld_layout_resolve(pid_t pid, const char *debuginfo_file,
 	err = identify(pid, o);
 	if (!err)
 		err = resolve(di, debuginfo_file, profile_file, layout, o);
-	ld_debuginfo_close(di);
+	if (!err && keep_debuginfo)
+		o->di = di;
+	else
+		ld_debuginfo_close(di);
 	return err;
 }
 
@@ -203,6 +207,7 @@ void ld_layout_origin_free(struct ld_layout_origin *o)
 {
 	free(o->source);
 	free(o->cached);
+	ld_debuginfo_close(o->di);
 	memset(o, 0, sizeof(*o));
 }
 

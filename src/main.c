@@ -604,18 +604,26 @@ out:
 	return err;
 }
 
-/* Layouts and where they came from, into the report. */
+/*
+ * Layouts and where they came from, into the report; *di keeps QEMU's
+ * debuginfo handle for --backtraces (NULL otherwise: its DWARF is not
+ * held in memory during the copy for nothing).
+ */
 static struct ld_error *resolve_layout(const struct options *o,
 				       struct ld_layout *layout,
 				       struct ld_report *rep, bool *other_build,
 				       bool *dwarf, char *target,
-				       size_t target_len)
+				       size_t target_len,
+				       struct ld_debuginfo **di)
 {
 	struct ld_layout_origin origin;
 	struct ld_error *err;
 
-	err = ld_layout_resolve(o->pid, o->debuginfo, o->profile, layout,
-				&origin, &rep->warnings);
+	err = ld_layout_resolve(o->pid, o->debuginfo, o->profile,
+				o->backtraces, layout, &origin,
+				&rep->warnings);
+	*di = origin.di;
+	origin.di = NULL;
 	ld_report_set(&rep->layout_source, origin.source);
 	ld_report_set(&rep->layout_cached, origin.cached);
 	ld_report_set(&rep->qemu_root, origin.root);
@@ -745,25 +753,22 @@ static struct ld_error *check_full_freeze_is_safe(pid_t pid)
 
 /*
  * --backtraces, after the thaw: file:line of QEMU's frames where DWARF is
- * at hand.  Separate DWARF is looked for only if the layouts came from it
- * (then it is local by now): a stripped QEMU described by a profile must
- * not send us to debuginfod for a backtrace.
+ * at hand, through the debuginfo handle the layouts were resolved with.
+ * Separate DWARF is looked for only if the layouts came from it (then it
+ * is local by now): a stripped QEMU described by a profile must not send
+ * us to debuginfod for a backtrace.
  */
-static void add_backtrace_sources(const struct options *o, bool dwarf,
+static void add_backtrace_sources(const struct options *o,
+				  struct ld_debuginfo *di, bool dwarf,
 				  struct ld_report *rep)
 {
-	struct ld_debuginfo *di = NULL;
-	struct ld_error *err = ld_debuginfo_open_pid(o->pid, o->debuginfo, &di);
-
-	if (err) {
-		ld_warn(&rep->warnings, "backtraces without file:line: %s", err->message);
-		ld_error_free(err);
+	if (!di) {
+		ld_warn(&rep->warnings, "backtraces without file:line: QEMU's debuginfo is not open");
 		return;
 	}
 	if (!dwarf && !o->debuginfo)
 		ld_debuginfo_no_search(di);
 	ld_backtrace_add_source(&rep->backtraces, di);
-	ld_debuginfo_close(di);
 }
 
 /* --backtraces beside a vmcore file: OUT.threads.txt, for people. */
@@ -896,6 +901,7 @@ static struct ld_error *run(const struct options *opts,
 	struct ld_proc proc = { 0 };
 	struct ld_layout layout = { 0 };
 	struct snapshot snap = { 0 };
+	struct ld_debuginfo *di = NULL;	/* --backtraces only */
 	bool other_build = false, class64 = false, dwarf = false;
 	char target[32] = "";
 	uint64_t t0;
@@ -909,7 +915,7 @@ static struct ld_error *run(const struct options *opts,
 	/* All the slow lookups happen while the VM still runs. */
 	t0 = ld_now_ns();
 	err = resolve_layout(o, &layout, rep, &other_build, &dwarf, target,
-			     sizeof(target));
+			     sizeof(target), &di);
 	rep->debuginfo_us = (ld_now_ns() - t0) / 1000;
 	if (!err)
 		err = arch_to_read(o, target, &eff.arch);
@@ -984,7 +990,7 @@ static struct ld_error *run(const struct options *opts,
 		ld_report_set(&rep->vmcoreinfo_source, snap.vmcoreinfo.source);
 	ld_proc_thaw(&proc);
 	if (o->backtraces && rep->backtraces.count)
-		add_backtrace_sources(o, dwarf, rep);
+		add_backtrace_sources(o, di, dwarf, rep);
 	if (!err)
 		err = check_stop();
 	if (!err)
@@ -997,6 +1003,7 @@ out:
 	/* what reading QEMU warned of, failed or not */
 	ld_warnings_move(&rep->warnings, &snap.warnings);
 	snapshot_free(&snap);
+	ld_debuginfo_close(di);
 	ld_proc_close(&proc);
 	return err;
 }

@@ -80,7 +80,8 @@ int main(int argc, char **argv)
 	memset(&layout, 0, sizeof(layout));
 	err = ld_proc_open(&proc, atoi(argv[1]));
 	if (!err)
-		err = ld_layout_resolve(proc.pid, NULL, NULL, &layout, &origin, NULL);
+		err = ld_layout_resolve(proc.pid, NULL, NULL, false, &layout, &origin,
+					NULL);
 	if (!err)
 		err = ld_proc_freeze(&proc);
 	if (err)
