@@ -507,16 +507,17 @@ def new_token():
     return random.SystemRandom().getrandbits(64) | 1
 
 
-def payload_args(arch, payload_dir, token, install=None):
-    """-kernel and -device loader arguments for the stamping payload."""
-    kernel = os.path.join(payload_dir, PAYLOAD_NAME[arch])
+def payload_args(arch, payload_dir, token, install=None, payload=None):
+    """-kernel and -device loader arguments for the stamping payload
+    (PAYLOAD: another build of it, e.g. payload-aarch64be.elf)."""
+    name = payload or PAYLOAD_NAME[arch]
+    kernel = os.path.join(payload_dir, name)
     if install is not None and install.root:
         # QEMU in another root sees only files inside it.
         inside = os.path.join(install.root, "tmp", "qld-payloads")
         os.makedirs(inside, exist_ok=True)
         shutil.copy(kernel, inside)
-        kernel = install.qemu_path(os.path.join(inside,
-                                                PAYLOAD_NAME[arch]))
+        kernel = install.qemu_path(os.path.join(inside, name))
     return ["-kernel", kernel, "-device",
             "loader,addr=0x%x,data=0x%x,data-len=8" % (TOKEN_ADDR[arch],
                                                        token)]
@@ -524,9 +525,10 @@ def payload_args(arch, payload_dir, token, install=None):
 
 def start_payload_vm(arch, machine, mem, token, payload_dir, extra_args=(),
                      **kw):
-    """start_qemu() booting the stamping payload with TOKEN."""
-    args = payload_args(arch, payload_dir, token, kw.get("install")) + \
-        list(extra_args)
+    """start_qemu() booting the stamping payload with TOKEN (payload=NAME:
+    another build of it)."""
+    args = payload_args(arch, payload_dir, token, kw.get("install"),
+                        kw.pop("payload", None)) + list(extra_args)
     return start_qemu(arch, machine, mem, args, **kw)
 
 

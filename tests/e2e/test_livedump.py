@@ -534,11 +534,15 @@ def compare_with_oracle(c, ours_path, qemu_path):
         return lq
 
 
-def oracle(ctx, arch, machine, mem, kind, extra=(), want=None):
+def oracle(ctx, arch, machine, mem, kind, extra=(), want=None,
+           payload=None, big_endian=False):
     """Paused VM: qemu-livedump's vmcore vs QEMU's dump-guest-memory.
 
     want(loads) -> problem string or None: checks the setup really has the
-    RAM layout this case is about (e.g. split around the 4 GiB hole)."""
+    RAM layout this case is about (e.g. split around the 4 GiB hole).
+    payload: another build of the stamp payload; big_endian: its guest
+    runs big-endian, and the tool, told no -a, must find that out and
+    write what QEMU writes (a big-endian vmcore)."""
     c = Checks()
     install = ctx.install(arch, kind)
     accel = ctx.accel(arch, install)
@@ -547,7 +551,7 @@ def oracle(ctx, arch, machine, mem, kind, extra=(), want=None):
     theirs = ctx.path("oracle-qemu.vmcore")
     with qh.start_payload_vm(arch, machine, mem, token, ctx.payloads,
                              list(extra), accel=accel,
-                             install=install) as vm:
+                             install=install, payload=payload) as vm:
         t_stamp = qh.wait_until_stamped(vm, 300)
         vm.pause()
         st = vm.query_status()
@@ -555,7 +559,11 @@ def oracle(ctx, arch, machine, mem, kind, extra=(), want=None):
             raise Fail("not paused after stop: %r" % st)
         hb = qh.read_heartbeat(vm)
         t_qemu = qh.qmp_dump(vm, theirs)
-        run = dump(ctx, vm, ours)
+        if big_endian:
+            run = run_tool(ctx, ["-p", str(vm.pid), "-o", ours],
+                           ours + ".json")
+        else:
+            run = dump(ctx, vm, ours)
         if run.rc != 0:
             raise Fail("qemu-livedump failed: " + run.why())
         st = vm.query_status()
@@ -574,6 +582,11 @@ def oracle(ctx, arch, machine, mem, kind, extra=(), want=None):
         with qh.Vmcore(ours) as core:
             check_core_shape(c, core, arch, vcpus)
             check_report_ok(c, run, kind, core)
+            if big_endian:
+                c.expect(core.endian == ">", "the vmcore of a big-endian "
+                         "guest is not big-endian")
+                c.expect("aarch64-be" in run.stderr, "the summary does not "
+                         "name aarch64-be: %s" % run.stderr[-300:])
             desc, checked = check_core_stamps(c, core, arch, token,
                                               hb_range=(hb, hb))
         if loads is not None and want is not None:
@@ -1183,6 +1196,14 @@ def oracle_dwarf_aarch64_virt_numa2(ctx):
 def oracle_stock_aarch64_virt_numa2(ctx):
     oracle(ctx, "aarch64", "virt", "256M", "stock", AARCH64_NUMA,
            want_two_regions)
+
+
+@test
+def oracle_stock_aarch64be_virt_256M(ctx):
+    # A guest running big-endian at EL1 (the payload built -mbig-endian):
+    # headers and every CPU note big-endian, as QEMU's own dump.
+    oracle(ctx, "aarch64", "virt", "256M", "stock",
+           payload="payload-aarch64be.elf", big_endian=True)
 
 
 @test

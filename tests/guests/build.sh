@@ -33,6 +33,17 @@ done
 	-T "$src/aarch64/link.ld" -o "$tmp/payload-aarch64.elf" "$tmp"/a64-*.o
 mv "$tmp/payload-aarch64.elf" "$out/payload-aarch64.elf"
 
+# aarch64-be: the same code built big-endian (data big-endian, EL1 with
+# SCTLR_EL1.EE), what the host reads still little-endian (stamp.c).
+for f in aarch64/start.S aarch64/main.c stamp.c; do
+	"${A}gcc" $cflags -mbig-endian -mstrict-align -c "$src/$f" \
+		-o "$tmp/a64be-$(basename "${f%.*}").o"
+done
+"${A}ld" -EB -nostdlib -static -z max-page-size=0x1000 -z noexecstack \
+	--no-warn-rwx-segments \
+	-T "$src/aarch64/link.ld" -o "$tmp/payload-aarch64be.elf" "$tmp"/a64be-*.o
+mv "$tmp/payload-aarch64be.elf" "$out/payload-aarch64be.elf"
+
 # x86_64: 64-bit code, converted to ELF32 because QEMU's multiboot loader
 # refuses EM_X86_64 images (hw/i386/multiboot.c).
 for f in x86_64/start.S x86_64/main.c stamp.c; do
@@ -44,4 +55,4 @@ ld -m elf_x86_64 -nostdlib -static -z max-page-size=0x1000 \
 	"$tmp"/x86-*.o
 objcopy -O elf32-i386 "$tmp/payload-x86_64.64" "$tmp/payload-x86_64.elf"
 mv "$tmp/payload-x86_64.elf" "$out/payload-x86_64.elf"
-echo "built $out/payload-aarch64.elf $out/payload-x86_64.elf"
+echo "built $out/payload-aarch64.elf $out/payload-aarch64be.elf $out/payload-x86_64.elf"

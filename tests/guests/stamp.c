@@ -7,14 +7,27 @@
 static volatile u64 *cb;
 static u64 resv_lo, resv_hi, addr_limit;
 
+/*
+ * What the host reads is little-endian whatever the guest's data order: a
+ * big-endian build (aarch64-be, SCTLR_EL1.EE set) swaps.
+ */
+static u64 le64(u64 v)
+{
+#ifdef __AARCH64EB__
+	return __builtin_bswap64(v);
+#else
+	return v;
+#endif
+}
+
 static void put(u64 off, u64 v)
 {
-	cb[off / 8] = v;
+	cb[off / 8] = le64(v);
 }
 
 static u64 get(u64 off)
 {
-	return cb[off / 8];
+	return le64(cb[off / 8]);
 }
 
 /* Freestanding code still gets memset/memcpy calls from the compiler. */
@@ -130,8 +143,8 @@ void stamp_and_spin(void (*poll)(void))
 		for (; a < end; a += PAGE_SIZE) {
 			volatile u64 *p = (volatile u64 *)a;
 
-			p[0] = a;
-			p[1] = token;
+			p[0] = le64(a);
+			p[1] = le64(token);
 			pages++;
 		}
 	}
@@ -144,7 +157,7 @@ void stamp_and_spin(void (*poll)(void))
 		hb++;
 		put(CB_OFF_HEARTBEAT, hb);
 		for (i = 0; i < CHURN_SIZE / 8; i++)
-			churn[i] = hb;
+			churn[i] = le64(hb);
 		if (poll)
 			poll();
 	}

@@ -3,6 +3,16 @@
 	.section .text.start, "ax"
 	.global _start
 _start:
+#ifdef __AARCH64EB__
+	/*
+	 * The big-endian build: EL1 data accesses big-endian (SCTLR_EL1.EE),
+	 * before the first one.  QEMU sets it too for a big-endian ELF.
+	 */
+	mrs	x1, sctlr_el1
+	orr	x1, x1, #(1 << 25)
+	msr	sctlr_el1, x1
+	isb
+#endif
 	/* Only the first CPU works; any other CPU that runs parks. */
 	mrs	x1, mpidr_el1
 	and	x1, x1, #0xffffff
