@@ -697,14 +697,22 @@ Test(live, boost_auto_is_sched_fifo_on_a_busy_host)
 
 /*
  * The tool writing the vmcore to a pipe that we read (or not: then it
- * waits in the middle of its copy).  Its stderr goes to errpath (NULL:
- * /dev/null).  Returns its pid; *rfd is our end.
+ * waits in the middle of its copy), with the options args (NULL-ended).
+ * Its stderr goes to errpath (NULL: /dev/null).  Returns its pid; *rfd is
+ * our end.
  */
-static pid_t spawn_to_pipe(const char *freeze, int *rfd, const char *errpath)
+static pid_t spawn_to_pipe(const char *const *args, int *rfd,
+			   const char *errpath)
 {
+	const char *argv[16] = { "qemu-livedump", "-q", "-p", NULL, "-a",
+				 "X86_64", "-o", "-" };
 	char pid[16];
-	int p[2];
+	int p[2], n = 8;
 	pid_t tool;
+
+	for (int i = 0; args && args[i] && n < 15; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
 
 	cr_assert(pipe(p) == 0);
 	snprintf(pid, sizeof(pid), "%d", (int)fx.pid);
@@ -720,8 +728,8 @@ static pid_t spawn_to_pipe(const char *freeze, int *rfd, const char *errpath)
 		dup2(err, 2);
 		close(p[0]);
 		setenv("QEMU_LIVEDUMP_PROFILE_CACHE", "", 1);
-		execl(path, "qemu-livedump", "-q", "-p", pid, "-a", "X86_64", "-o",
-		      "-", freeze, (char *)NULL);
+		argv[3] = pid;
+		execv(path, (char *const *)argv);
 		_exit(127);
 	}
 	close(p[1]);
@@ -736,8 +744,10 @@ static void copy_at_normal_priority(const char *freeze)
 	int rfd, st, waited = 0;
 	pid_t tool;
 
+	const char *const args[] = { freeze, NULL };
+
 	start("tests/fake-qemu-a", NULL);
-	tool = spawn_to_pipe(freeze, &rfd, NULL);
+	tool = spawn_to_pipe(args, &rfd, NULL);
 	/* The pipe is not drained: the tool waits in its copy, VM running. */
 	cr_assert_gt(read(rfd, buf, 4096), 0, "the vmcore stream starts");
 	usleep(200 * 1000);
@@ -767,15 +777,19 @@ Test(live, the_full_freeze_copy_runs_at_normal_priority)
 	copy_at_normal_priority("--freeze=full");
 }
 
-/* SIGINT/SIGTERM/SIGHUP in the middle of a --freeze=full copy. */
-static void interrupted_mid_copy(int sig)
+/*
+ * SIGINT/SIGTERM/SIGHUP in the middle of a --freeze=full copy, in format
+ * (the kdump ones with their compression threads at work).
+ */
+static void interrupted_mid_copy_in(int sig, const char *format)
 {
+	const char *const args[] = { "--freeze=full", "-f", format, NULL };
 	char buf[4096];
 	int rfd, st;
 	pid_t tool;
 
 	start("tests/fake-qemu-a", NULL);
-	tool = spawn_to_pipe("--freeze=full", &rfd, NULL);
+	tool = spawn_to_pipe(args, &rfd, NULL);
 	cr_assert_gt(read(rfd, buf, sizeof(buf)), 0, "the copy started");
 	usleep(100 * 1000);	/* blocked writing: the pipe is full */
 	cr_expect_not(all_threads_running(fx.pid), "frozen for the copy");
@@ -787,9 +801,22 @@ static void interrupted_mid_copy(int sig)
 	finish();	/* every thread runs again */
 }
 
+static void interrupted_mid_copy(int sig)
+{
+	interrupted_mid_copy_in(sig, "elf");
+}
+
 Test(live, sigint_mid_copy_releases_the_vm) { interrupted_mid_copy(SIGINT); }
 Test(live, sigterm_mid_copy_releases_the_vm) { interrupted_mid_copy(SIGTERM); }
 Test(live, sighup_mid_copy_releases_the_vm) { interrupted_mid_copy(SIGHUP); }
+Test(live, sigint_mid_kdump_copy_releases_the_vm)
+{
+	interrupted_mid_copy_in(SIGINT, "kdump-zlib");
+}
+Test(live, sigterm_mid_kdump_copy_releases_the_vm)
+{
+	interrupted_mid_copy_in(SIGTERM, "kdump-zstd");
+}
 
 /* QEMU killed in the middle of a dump: one clear line, no file. */
 Test(live, qemu_killed_mid_dump_is_one_clear_error)
@@ -826,34 +853,52 @@ Test(live, qemu_killed_mid_dump_is_one_clear_error)
 }
 
 /* A destination that fills up: the block and offset named, nothing left. */
-Test(live, disk_full_names_the_block_and_leaves_nothing)
+/*
+ * A full file system mid-dump: exit 7, ENOSPC said, nothing left.  The
+ * file system is smaller than the dump (the fake's RAM compresses to
+ * under 1 MiB).
+ */
+static void disk_full_in(const char *format, const char *size,
+			 bool names_block)
 {
-	char mnt[4200], path[4300], pid[16];
+	char mnt[4200], path[4300], pid[16], opts[64];
 	struct tool_run r;
 
 	start("tests/fake-qemu-a", NULL);
 	snprintf(mnt, sizeof(mnt), "%s/small", dir);
 	cr_assert_eq(mkdir(mnt, 0700), 0);
-	if (mount("qld-small", mnt, "tmpfs", 0, "size=1m,mode=0700")) {
+	snprintf(opts, sizeof(opts), "size=%s,mode=0700", size);
+	if (mount("qld-small", mnt, "tmpfs", 0, opts)) {
 		/* loud, not silent: CI runs as root and does mount */
-		cr_expect_fail("cannot mount a 1 MiB tmpfs (%s): this test needs root",
-			       strerror(errno));
+		cr_expect_fail("cannot mount a %s tmpfs (%s): this test needs root",
+			       size, strerror(errno));
 		finish();
 		return;
 	}
 	snprintf(path, sizeof(path), "%s/vmcore", mnt);
 	snprintf(pid, sizeof(pid), "%d", (int)fx.pid);
 	const char *argv[] = { "qemu-livedump", "-p", pid, "-a", "X86_64", "-o",
-			       path, NULL };
+			       path, "-f", format, NULL };
 	cr_assert(tool_run(&r, argv, NULL, -1, 60));
-	cr_expect_eq(r.status, 7, "exit %d: %s", r.status, r.err);
+	cr_expect_eq(r.status, 7, "-f %s: exit %d: %s", format, r.status, r.err);
 	cr_expect(strstr(r.err, "No space left on device"), "%s", r.err);
-	cr_expect(strstr(r.err, "block ") && strstr(r.err, "offset"),
+	cr_expect(!names_block || (strstr(r.err, "block ") &&
+				   strstr(r.err, "offset")),
 		  "names the block and the offset: %s", r.err);
 	cr_expect_eq(dir_entries(mnt), 0, "nothing left on the full disk");
 	umount(mnt);
 	rmdir(mnt);
 	finish();
+}
+
+Test(live, disk_full_names_the_block_and_leaves_nothing)
+{
+	disk_full_in("elf", "1m", true);
+}
+
+Test(live, disk_full_in_a_kdump_format_leaves_nothing)
+{
+	disk_full_in("kdump-snappy", "256k", false);
 }
 
 /* A second dump of the fixture to OUT.second, while a first one runs. */
@@ -1178,7 +1223,8 @@ Test(live, ram_unplugged_mid_copy_is_named_and_zero_in_a_stream)
 	start("tests/fake-qemu-a", args);
 	snprintf(stream, sizeof(stream), "%s/stream", dir);
 	snprintf(errpath, sizeof(errpath), "%s/stderr", dir);
-	tool = spawn_to_pipe("--freeze=meta", &rfd, errpath);
+	tool = spawn_to_pipe((const char *const[]){ "--freeze=meta", NULL },
+			     &rfd, errpath);
 	fd = open(stream, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	cr_assert(fd >= 0);
 	n = read(rfd, buf, 4096);
