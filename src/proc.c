@@ -729,8 +729,9 @@ static struct ld_error *freeze_once(struct ld_proc *proc)
 		err = ld_error(LD_EXIT_TARGET,
 			       "threads of pid %d kept appearing after %d passes",
 			       (int)proc->pid, MAX_PASSES);
+	/* Every thread exited while we froze them: QEMU was killed. */
 	if (!err && proc->ntids == 0)
-		err = ld_error(LD_EXIT_TARGET, "process %d exited",
+		err = ld_error(LD_EXIT_TARGET, "target process %d is gone",
 			       (int)proc->pid);
 	proc->frozen_at_ns = start;
 	proc->frozen = true;

@@ -852,7 +852,6 @@ Test(live, qemu_killed_mid_dump_is_one_clear_error)
 	finish();
 }
 
-/* A destination that fills up: the block and offset named, nothing left. */
 /*
  * A full file system mid-dump: exit 7, ENOSPC said, nothing left.  The
  * file system is smaller than the dump (the fake's RAM compresses to
