@@ -25,6 +25,13 @@
 #define UTS_FIELD LD_UTS_FIELD
 _Static_assert(sizeof(struct ld_utsname) == 6 * UTS_FIELD, "new_utsname");
 #define CACHE_BLOCKS 4		/* QEMU's DataCache: 4 * page size */
+/*
+ * A plain file's bytes do not depend on how they are cut into writes:
+ * bigger caches there (QEMU's size decides the flattened stream's records,
+ * which are kept), and a flattened stream goes out in OUT_BUF pieces.
+ */
+#define FILE_CACHE (1u << 20)
+#define OUT_BUF (1u << 20)
 #define MAX_RANGES (1u << 20)
 #define MAX_NOTES (64u << 20)
 #define MAX_THREADS 256u
@@ -85,6 +92,7 @@ struct ld_kdump {
 	uint64_t pages_done;
 
 	struct cache desc, data;
+	struct cache out;	/* flattened: records not yet handed on */
 	uint8_t pd_zero[PD_SIZE];
 	struct ld_kdump_stats st;
 	uint64_t written_phys_base;	/* in the sub-header written */
@@ -234,14 +242,41 @@ uint64_t ld_kdump_qemu_phys_base(const struct ld_arch *arch,
 
 /* --- output -------------------------------------------------------------- */
 
+static struct ld_error *out_flush(struct ld_kdump *k)
+{
+	struct ld_error *err;
+
+	if (!k->out.len)
+		return NULL;
+	err = k->sink.write(k->sink.ctx, k->out.buf, k->out.len, k->out.off);
+	k->out.off += k->out.len;
+	k->out.len = 0;
+	return err;
+}
+
+/*
+ * To the sink.  The flattened stream is written in order: small pieces
+ * (a record's header, then its data) are gathered first.
+ */
 static struct ld_error *sink_put(struct ld_kdump *k, const void *buf,
 				 size_t len, uint64_t off)
 {
-	struct ld_error *err = k->sink.write(k->sink.ctx, buf, len, off);
+	struct ld_error *err;
 
-	if (err)
-		return err;
 	k->st.bytes_out += len;
+	if (!k->out.buf)
+		return k->sink.write(k->sink.ctx, buf, len, off);
+	if (k->out.len + len > k->out.cap) {
+		err = out_flush(k);
+		if (err)
+			return err;
+	}
+	if (len > k->out.cap) {
+		k->out.off += len;
+		return k->sink.write(k->sink.ctx, buf, len, off);
+	}
+	memcpy(k->out.buf + k->out.len, buf, len);
+	k->out.len += len;
 	return NULL;
 }
 
@@ -739,9 +774,16 @@ struct ld_error *ld_kdump_start(const struct ld_kdump_params *p,
 		       vmci_note_size(p->vmcoreinfo_reserve) : 0);
 	k->notes = calloc(1, k->note_cap ? k->note_cap : 1);
 	k->desc.cap = k->data.cap = CACHE_BLOCKS * (size_t)bs;
+	if (!k->flattened && FILE_CACHE > k->desc.cap)
+		k->desc.cap = k->data.cap = FILE_CACHE / bs * bs;
 	k->desc.buf = malloc(k->desc.cap);
 	k->data.buf = malloc(k->data.cap);
-	if (!k->notes || !k->desc.buf || !k->data.buf) {
+	if (k->flattened) {
+		k->out.cap = OUT_BUF;
+		k->out.buf = malloc(k->out.cap);
+	}
+	if (!k->notes || !k->desc.buf || !k->data.buf ||
+	    (k->flattened && !k->out.buf)) {
 		ld_kdump_free(k);
 		return &ld_error_nomem;
 	}
@@ -1008,6 +1050,8 @@ struct ld_error *ld_kdump_finish(struct ld_kdump *k)
 		if (!err)
 			k->stream_pos += sizeof(end);
 	}
+	if (!err)
+		err = out_flush(k);
 	if (err) {
 		k->failed = true;
 		return ld_error_context(err, "finishing the kdump file");
@@ -1045,5 +1089,6 @@ void ld_kdump_free(struct ld_kdump *k)
 	free(k->notes);
 	free(k->desc.buf);
 	free(k->data.buf);
+	free(k->out.buf);
 	free(k);
 }
