@@ -136,7 +136,7 @@ static void usage(FILE *f)
 "  -f, --format FORMAT    elf (default: every reader, the destination's speed)\n"
 "                         or makedumpfile's compressed diskdump, which crash,\n"
 "                         drgn and makedumpfile read, bound by the CPU:\n"
-"                         kdump-zstd (smallest, 1/5 of QEMU's kdump-zlib time),\n"
+"                         kdump-zstd (smallest, 1/6 of QEMU's kdump-zlib time),\n"
 "                         kdump-lzo, kdump-snappy (fastest, 1/3 larger),\n"
 "                         kdump-zlib (slowest, every old reader); a file gets\n"
 "                         the plain diskdump file, a pipe the flattened\n"
