@@ -69,16 +69,13 @@ struct ld_format_input {
 	bool vmcoreinfo_later;
 	bool flatten;			/* kdump: flattened even into a file */
 	unsigned int threads;		/* kdump: compressors, 0 one per CPU */
-	unsigned int write_flags;	/* LD_WRITE_*, 0 normally */
 	/* The target, to read a little of guest RAM (NULL: nothing read). */
 	const struct ld_reader *target;
 	struct ld_warnings *warnings;	/* what ld_format_start warns of */
 };
 
 struct ld_format_stats {
-	uint64_t head_bytes;		/* headers, notes, bitmaps... */
-	struct ld_write_stats write;	/* ELF: written, holes, direct */
-	uint64_t file_size;		/* bytes of the vmcore */
+	struct ld_write_stats write;	/* the vmcore's bytes: written, holes */
 	/* kdump only */
 	uint64_t pages, zero_pages, compressed_pages, raw_pages;
 	unsigned int threads;

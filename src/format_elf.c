@@ -62,8 +62,7 @@ static struct ld_error *elf_start(struct ld_format *f)
 		e->offsets[i] = ld_elf_load_offset(e->elf, i);
 		aligned &= e->offsets[i] % 4096 == 0;
 	}
-	e->w = ld_file_writer_new(f->out->fd, f->out->seekable, holes,
-				  f->in.write_flags);
+	e->w = ld_file_writer_new(f->out->fd, f->out->seekable, holes, 0);
 	if (!e->w)
 		return &ld_error_nomem;
 	/* untouched pages can be holes only where they are file pages */
@@ -118,8 +117,8 @@ static void elf_stats(const struct ld_format *f, struct ld_format_stats *st)
 		return;
 	if (e->w)
 		ld_file_writer_stats(e->w, &st->write);
-	st->head_bytes = e->head_len;
-	st->file_size = e->elf ? ld_elf_file_size(e->elf) : 0;
+	/* the head goes out beside the writer (and is rewritten in place) */
+	st->write.bytes_written += e->head_len;
 }
 
 static unsigned int elf_class(const struct ld_format *f)

@@ -21,9 +21,13 @@ struct kdump_format {
 	struct ld_kdump_range *ranges;
 	size_t nranges;
 	bool flattened;
-	uint64_t head_bytes;	/* sink bytes before the first page */
-	bool started;
 };
+
+/* QEMU's 64-bit header structs: the arch's class, widened (x86). */
+static bool kdump_class64(const struct ld_format *f)
+{
+	return f->in.class64 || f->in.arch->elf_class == ELFCLASS64;
+}
 
 static const enum ld_kdump_compress compression[] = {
 	[LD_FORMAT_KDUMP_ZLIB] = LD_KDUMP_ZLIB,
@@ -122,7 +126,6 @@ static struct ld_error *kdump_start(struct ld_format *f)
 	struct kdump_format *kf = calloc(1, sizeof(*kf));
 	struct ld_kdump_params p = { 0 };
 	struct ld_utsname uts;
-	struct ld_kdump_stats st;
 	struct ld_elf *notes = NULL;
 	struct ld_error *err;
 
@@ -136,15 +139,14 @@ static struct ld_error *kdump_start(struct ld_format *f)
 	if (err)
 		return err;
 	kf->flattened = f->in.flatten || !f->out->seekable;
-	kf->w = ld_file_writer_new(f->out->fd, f->out->seekable, false,
-				   f->in.write_flags);
+	kf->w = ld_file_writer_new(f->out->fd, f->out->seekable, false, 0);
 	if (!kf->w)
 		return &ld_error_nomem;
 	err = ld_format_build_notes(&f->in, false, 0, &notes);
 	if (err)
 		return ld_error_context(err, "building the CPU notes");
 	p.arch = f->in.arch;
-	p.class64 = f->in.class64 || f->in.arch->elf_class == ELFCLASS64;
+	p.class64 = kdump_class64(f);
 	p.compress = compression[f->in.id];
 	p.flattened = kf->flattened;
 	p.ranges = kf->ranges;
@@ -168,8 +170,6 @@ static struct ld_error *kdump_start(struct ld_format *f)
 	ld_elf_free(notes);	/* ld_kdump_start copied them */
 	if (err)
 		return ld_error_context(err, "writing the kdump headers");
-	ld_kdump_get_stats(kf->k, &st);
-	kf->head_bytes = st.bytes_out;
 	/*
 	 * Untouched pages need neither zeros written into the buffer nor a
 	 * look at them: the marks say they are zero.  The marks are per 4 KiB,
@@ -231,12 +231,10 @@ static void kdump_stats(const struct ld_format *f, struct ld_format_stats *st)
 		return;
 	if (kf->w)
 		ld_file_writer_stats(kf->w, &st->write);
-	st->head_bytes = kf->head_bytes;
 	st->flattened = kf->flattened;
 	if (!kf->k)
 		return;
 	ld_kdump_get_stats(kf->k, &ks);
-	st->file_size = ks.bytes_out;
 	st->pages = ks.pages;
 	st->zero_pages = ks.zero_pages;
 	st->compressed_pages = ks.compressed_pages;
@@ -246,7 +244,7 @@ static void kdump_stats(const struct ld_format *f, struct ld_format_stats *st)
 
 static unsigned int kdump_class(const struct ld_format *f)
 {
-	return f->in.class64 || f->in.arch->elf_class == ELFCLASS64 ? 64 : 32;
+	return kdump_class64(f) ? 64 : 32;
 }
 
 static void kdump_free(struct ld_format *f)

@@ -369,11 +369,21 @@ Test(live, json_report)
 	cr_expect(strstr(buf, "\"layout_source\": \"dwarf\""));
 	cr_expect(strstr(buf, "\"warnings_not_kept\": 0"), "%s", buf);
 	{
-		struct stat st;
+		struct stat st, core;
+		const char *w = strstr(buf, "\"bytes_written\": ");
+		const char *h = strstr(buf, "\"bytes_hole\": ");
+		unsigned long long written = 0, hole = 0;
 
 		cr_assert_eq(stat(report, &st), 0);
 		cr_expect_eq(st.st_mode & 0777, 0600, "report mode %o",
 			     st.st_mode & 0777);
+		/* every byte of the vmcore, headers included, is one or other */
+		cr_assert(w && h && sscanf(w, "\"bytes_written\": %llu", &written) == 1 &&
+			  sscanf(h, "\"bytes_hole\": %llu", &hole) == 1, "%s", buf);
+		cr_assert_eq(stat(out, &core), 0);
+		cr_expect_eq(written + hole, (unsigned long long)core.st_size,
+			     "bytes_written %llu + bytes_hole %llu != %lld bytes of vmcore",
+			     written, hole, (long long)core.st_size);
 	}
 	finish();
 }
