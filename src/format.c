@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* format.c - choose a vmcore format by name and dispatch to it. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,11 +8,13 @@
 #include "format_impl.h"
 #include "kdump.h"
 
-static const struct {
+struct format_entry {
 	const char *name;
 	enum ld_format_id id;
 	const struct ld_format_ops *ops;
-} formats[] = {
+};
+
+static const struct format_entry formats[] = {
 	{ "elf", LD_FORMAT_ELF, &ld_format_elf_ops },
 	{ "kdump-zlib", LD_FORMAT_KDUMP_ZLIB, &ld_format_kdump_ops },
 	{ "kdump-lzo", LD_FORMAT_KDUMP_LZO, &ld_format_kdump_ops },
@@ -20,6 +23,14 @@ static const struct {
 };
 
 #define NR_FORMATS (sizeof(formats) / sizeof(formats[0]))
+
+static const struct format_entry *entry_of(enum ld_format_id id)
+{
+	for (size_t i = 0; i < NR_FORMATS; i++)
+		if (formats[i].id == id)
+			return &formats[i];
+	return NULL;
+}
 
 bool ld_format_lookup(const char *name, enum ld_format_id *id)
 {
@@ -34,15 +45,22 @@ bool ld_format_lookup(const char *name, enum ld_format_id *id)
 
 const char *ld_format_name(enum ld_format_id id)
 {
-	for (size_t i = 0; i < NR_FORMATS; i++)
-		if (formats[i].id == id)
-			return formats[i].name;
-	return "?";
+	const struct format_entry *e = entry_of(id);
+
+	return e ? e->name : "?";
 }
 
+/* The table's names, so that a new format is named where it is added. */
 const char *ld_format_names(void)
 {
-	return "elf, kdump-zlib, kdump-lzo, kdump-snappy, kdump-zstd";
+	static char names[128];
+
+	if (!names[0])
+		for (size_t i = 0; i < NR_FORMATS; i++)
+			snprintf(names + strlen(names),
+				 sizeof(names) - strlen(names), "%s%s",
+				 i ? ", " : "", formats[i].name);
+	return names;
 }
 
 bool ld_format_is_kdump(enum ld_format_id id)
@@ -94,23 +112,20 @@ void ld_format_skip_vmcoreinfo(struct ld_vmcoreinfo *found,
 struct ld_error *ld_format_start(const struct ld_format_input *in,
 				 struct ld_output *out, struct ld_format **fp)
 {
+	const struct format_entry *e = entry_of(in->id);
 	struct ld_format *f;
 	struct ld_error *err;
 
 	*fp = NULL;
+	if (!e)
+		return ld_error(LD_EXIT_USAGE, "unknown output format %d",
+				(int)in->id);
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return &ld_error_nomem;
 	f->in = *in;
 	f->out = out;
-	for (size_t i = 0; i < NR_FORMATS; i++)
-		if (formats[i].id == in->id)
-			f->ops = formats[i].ops;
-	if (!f->ops) {
-		free(f);
-		return ld_error(LD_EXIT_USAGE, "unknown output format %d",
-				(int)in->id);
-	}
+	f->ops = e->ops;
 	err = f->ops->start(f);
 	if (err) {
 		ld_format_free(f);

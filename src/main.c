@@ -488,8 +488,6 @@ struct vanished {
 	const struct ld_memmap *map;
 	struct ld_warnings *warnings;
 	struct ld_format *format;
-	bool *gone;		/* per block */
-	size_t count;
 };
 
 static void on_vanished(void *ctx, size_t i, uint64_t gpa)
@@ -498,8 +496,6 @@ static void on_vanished(void *ctx, size_t i, uint64_t gpa)
 	const struct ld_block *b = &v->map->blocks[i];
 	bool dropped = ld_format_drop_block(v->format, i);
 
-	v->gone[i] = true;
-	v->count++;
 	ld_warn(v->warnings,
 		"guest RAM '%.*s' [gpa 0x%" PRIx64 "+0x%" PRIx64 "] went away during the copy (unplugged?), at gpa 0x%" PRIx64 ": %s",
 		LD_BLOCK_NAME_MAX, b->name, b->gpa, b->size, gpa,
@@ -560,11 +556,6 @@ static struct ld_error *write_vmcore(const struct options *o,
 	rep->elf_class = ld_format_class(fmt);
 	rep->elf_machine = o->arch->e_machine;
 	gone.format = fmt;
-	gone.gone = calloc(snap->map.count ? snap->map.count : 1, 1);
-	if (!gone.gone) {
-		err = &ld_error_nomem;
-		goto out;
-	}
 	copts.vanished = on_vanished;
 	copts.vanished_ctx = &gone;
 	/* A line on a terminal only: logs and pipes stay clean. */
@@ -598,7 +589,6 @@ static struct ld_error *write_vmcore(const struct options *o,
 		rep->kdump.raw_pages = fst.raw_pages;
 	}
 out:
-	free(gone.gone);
 	ld_format_free(fmt);
 	ld_vmcoreinfo_scan_free(scan);
 	return err;
