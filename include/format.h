@@ -69,6 +69,7 @@ struct ld_format_input {
 	bool vmcoreinfo_later;
 	bool flatten;			/* kdump: flattened even into a file */
 	unsigned int threads;		/* kdump: compressors, 0 one per CPU */
+	const char *qemu_version;	/* "10.0.13", or NULL: unknown */
 	/* The target, to read a little of guest RAM (NULL: nothing read). */
 	const struct ld_reader *target;
 	struct ld_warnings *warnings;	/* what ld_format_start warns of */

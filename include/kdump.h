@@ -127,8 +127,15 @@ bool ld_kdump_page_size_from_guest(const struct ld_arch *arch);
 uint32_t ld_kdump_guest_page_size(const struct ld_arch *arch,
 				  const char *vmcoreinfo, size_t len);
 
-/* QEMU's utsname.machine for arch (ELF_MACHINE_UNAME, else "Unknown"). */
+/* QEMU 7's utsname.machine for arch (ELF_MACHINE_UNAME, else "Unknown"). */
 const char *ld_kdump_uname_machine(const struct ld_arch *arch);
+
+/*
+ * The same as the QEMU of version qemu_version ("10.0.13"; NULL: unknown)
+ * writes it: only QEMU 7 and older name the x86 machine.
+ */
+const char *ld_kdump_qemu_uname_machine(const struct ld_arch *arch,
+					const char *qemu_version);
 
 /*
  * The sub-header phys_base QEMU writes: arch_dump.c's guess from the RAM

@@ -146,6 +146,7 @@ static struct ld_error *kdump_start(struct ld_format *f)
 	if (err)
 		return ld_error_context(err, "building the CPU notes");
 	p.arch = f->in.arch;
+	p.machine = ld_kdump_qemu_uname_machine(p.arch, f->in.qemu_version);
 	p.class64 = kdump_class64(f);
 	p.compress = compression[f->in.id];
 	p.flattened = kf->flattened;

@@ -515,7 +515,8 @@ static struct ld_error *write_vmcore(const struct options *o,
 		.id = o->format, .arch = o->arch, .class64 = class64,
 		.map = &snap->map, .cpus = &snap->cpus,
 		.vmcoreinfo = &snap->vmcoreinfo, .flatten = o->flatten,
-		.threads = o->threads, .target = &rd,
+		.threads = o->threads, .qemu_version = rep->qemu_version,
+		.target = &rd,
 		.warnings = &snap->warnings,
 	};
 	struct vanished gone = { .map = &snap->map, .warnings = &snap->warnings };

@@ -632,6 +632,22 @@ Test(kdump, qemu_phys_base)
 	cr_assert_eq(ld_kdump_qemu_phys_base(x86, rr, 2, t, 18), 0);
 }
 
+/* QEMU 7 names the x86 machine in the header; QEMU 10 names none. */
+Test(kdump, qemu_uname_machine_by_version)
+{
+	const struct ld_arch *x86 = ld_arch_lookup("X86_64");
+	const struct ld_arch *arm = ld_arch_lookup("aarch64-le");
+
+	cr_expect_str_eq(ld_kdump_qemu_uname_machine(x86, "7.2.22"), "x86_64");
+	cr_expect_str_eq(ld_kdump_qemu_uname_machine(ld_arch_lookup("386"),
+						     "7.2.22"), "x86_64");
+	cr_expect_str_eq(ld_kdump_qemu_uname_machine(arm, "7.2.22"), "Unknown");
+	cr_expect_str_eq(ld_kdump_qemu_uname_machine(x86, "10.0.13"), "Unknown");
+	cr_expect_str_eq(ld_kdump_qemu_uname_machine(x86, "10.2.2"), "Unknown");
+	cr_expect_str_eq(ld_kdump_qemu_uname_machine(x86, NULL), "Unknown");
+	cr_expect_str_eq(ld_kdump_qemu_uname_machine(x86, "garbage"), "Unknown");
+}
+
 /* --- bad input is an error value ------------------------------------------ */
 
 static struct ld_kdump_params base_params(struct ld_kdump_range *rr, size_t n)
