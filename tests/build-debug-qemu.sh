@@ -5,7 +5,7 @@
 # own source with Debian's patches: the profiles then describe Debian's build.
 # Reused when the binaries are already there.
 #
-#   tests/build-debug-qemu.sh [VERSION]
+#   tests/build-debug-qemu.sh [VERSION] [GROUP]
 #
 #   VERSION   source                                    output
 #   7.2       Debian 12's qemu (system apt, deb-src)    $cache/qemu-debug/
@@ -15,6 +15,8 @@
 #
 # Each output has bin/qemu-system-x86_64, bin/qemu-system-aarch64, VERSION
 # (Debian's source version) and qemu-version (upstream's).  7.2 is the default.
+# GROUP "misc" builds qemu-system-ppc64 and qemu-system-s390x instead, into
+# the same name with "-misc" appended (its own build tree, same source).
 #
 #   QLD_QEMU_CACHE  cache directory (default /var/cache/qemu-livedump)
 #
@@ -26,7 +28,9 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cache=${QLD_QEMU_CACHE:-/var/cache/qemu-livedump}
 bins="qemu-system-x86_64 qemu-system-aarch64"
+targets=x86_64-softmmu,aarch64-softmmu
 qver=${1:-7.2}
+group=${2:-}
 
 case $qver in
 7.2)	debver=            # whatever Debian 12's archive has
@@ -42,6 +46,13 @@ esac
 if [ "$qver" != 7.2 ]; then
 	out=$cache/qemu-debug-$qver src=$cache/src-$qver build=$cache/build-$qver
 fi
+case $group in
+'')	;;
+misc)	bins="qemu-system-ppc64 qemu-system-s390x"
+	targets=ppc64-softmmu,s390x-softmmu
+	out=$out-misc build=$build-misc ;;
+*)	echo "build-debug-qemu: unknown group '$group' (misc)" >&2; exit 2 ;;
+esac
 
 have_all() {
 	for b in $bins; do [ -x "$out/bin/$b" ] || return 1; done
@@ -56,7 +67,7 @@ write_qemu_version() {
 }
 
 if have_all; then
-	echo "debug QEMU $qver: reusing $out ($(cat "$out/VERSION"))"
+	echo "debug QEMU $qver${group:+ $group}: reusing $out ($(cat "$out/VERSION"))"
 	exit 0
 fi
 
@@ -66,20 +77,20 @@ mkdir -p "$cache"
 # different directories and locks, so they build side by side.
 exec 9>"$cache/qemu-debug-$qver.lock"
 if ! flock -n 9; then
-	echo "debug QEMU $qver: waiting for another build of it" >&2
+	echo "debug QEMU $qver${group:+ $group}: waiting for another build of it" >&2
 	flock 9
 fi
 if have_all; then
-	echo "debug QEMU $qver: reusing $out ($(cat "$out/VERSION"))"
+	echo "debug QEMU $qver${group:+ $group}: reusing $out ($(cat "$out/VERSION"))"
 	exit 0
 fi
 # 7.2 binaries built before qemu-version existed only lack that file.
-if [ "$qver" = 7.2 ] && [ -x "$out/bin/qemu-system-x86_64" ] &&
+if [ "$qver" = 7.2 ] && [ -z "$group" ] && [ -x "$out/bin/qemu-system-x86_64" ] &&
    [ -x "$out/bin/qemu-system-aarch64" ] && [ -f "$out/VERSION" ]; then
 	srcdir=$(ls -d "$src"/qemu-*/ 2>/dev/null | head -n 1)
 	if [ -n "$srcdir" ]; then
 		write_qemu_version "$srcdir"
-		echo "debug QEMU $qver: reusing $out ($(cat "$out/VERSION"))"
+		echo "debug QEMU $qver${group:+ $group}: reusing $out ($(cat "$out/VERSION"))"
 		exit 0
 	fi
 fi
@@ -98,7 +109,7 @@ ensure_build_deps() {
 			missing+=("$p")
 	done
 	[ ${#missing[@]} = 0 ] && return 0
-	echo "debug QEMU $qver: installing from Debian 12: ${missing[*]}"
+	echo "debug QEMU $qver${group:+ $group}: installing from Debian 12: ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
 	# A build of another version may be installing too: wait for dpkg's lock.
 	local apt=(apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends)
@@ -124,7 +135,7 @@ ensure_meson() {
 	) 8>"$cache/meson-bpo.lock"
 	export PYTHONPATH=$meson_root/usr/lib/python3/dist-packages${PYTHONPATH:+:$PYTHONPATH}
 	export PATH=$meson_root/usr/bin:$PATH
-	meson --version | grep -q '^1\.7' || { echo "debug QEMU $qver: bad meson" >&2; exit 1; }
+	meson --version | grep -q '^1\.7' || { echo "debug QEMU $qver${group:+ $group}: bad meson" >&2; exit 1; }
 }
 
 # The SHA-256 that the Sources index gives for FILE of source version $debver.
@@ -158,7 +169,7 @@ fetch_source_10() {
 	elif [ -n "$orig" ]; then
 		sum=$(src_sha256 "$orig")
 		if [ -z "$sum" ] || ! echo "$sum  $orig" | sha256sum -c --quiet; then
-			echo "debug QEMU $qver: $orig does not match the Sources index" >&2
+			echo "debug QEMU $qver${group:+ $group}: $orig does not match the Sources index" >&2
 			exit 1
 		fi
 		mkdir -p "$tree.tmp"
@@ -171,7 +182,7 @@ fetch_source_10() {
 		echo "$(cat "$tree/VERSION") (upstream tree from $orig of Debian's $debver, whose .dsc and .debian.tar were missing from the archive: Debian's patches not applied)" >"$src/debver"
 	else
 		cat download.log >&2
-		echo "debug QEMU $qver: could not download the source of qemu $debver" >&2
+		echo "debug QEMU $qver${group:+ $group}: could not download the source of qemu $debver" >&2
 		exit 1
 	fi
 	# Debian's +ds tarball drops the prebuilt edk2 images that pc-bios/
@@ -207,13 +218,13 @@ else
 	extra_opts=(--python=/usr/bin/python3 --disable-install-blobs --disable-download)
 fi
 t_src=$SECONDS
-echo "debug QEMU $qver: source ready in $((t_src - t_start)) s ($srcdir)"
+echo "debug QEMU $qver${group:+ $group}: source ready in $((t_src - t_start)) s ($srcdir)"
 
 mkdir -p "$build"
 cd "$build"
 if [ ! -f build.ninja ]; then
 	# -O1 keeps the binaries usable as a real VM while DWARF stays accurate.
-	"$srcdir/configure" --target-list=x86_64-softmmu,aarch64-softmmu \
+	"$srcdir/configure" --target-list="$targets" \
 		--enable-debug-info --disable-strip --extra-cflags="-O1 -g" \
 		"${extra_opts[@]}" \
 		--disable-docs --disable-werror --disable-user --disable-tools \
@@ -229,8 +240,8 @@ t_build=$SECONDS
 for b in $bins; do
 	# grep -c reads everything: grep -q could SIGPIPE readelf under pipefail.
 	[ "$(readelf -S "$b" | grep -c '\.debug_info')" -gt 0 ] ||
-		{ echo "debug QEMU $qver: $b has no .debug_info" >&2; exit 1; }
-	"./$b" --version >/dev/null || { echo "debug QEMU $qver: $b does not start" >&2; exit 1; }
+		{ echo "debug QEMU $qver${group:+ $group}: $b has no .debug_info" >&2; exit 1; }
+	"./$b" --version >/dev/null || { echo "debug QEMU $qver${group:+ $group}: $b does not start" >&2; exit 1; }
 done
 
 mkdir -p "$out/bin"
@@ -238,5 +249,5 @@ for b in $bins; do cp "$b" "$out/bin/$b.tmp" && mv "$out/bin/$b.tmp" "$out/bin/$
 write_qemu_version "$srcdir"
 # VERSION last: with the binaries it marks a finished output.
 echo "$version" >"$out/VERSION.tmp" && mv "$out/VERSION.tmp" "$out/VERSION"
-echo "debug QEMU $qver: built $version into $out"
-echo "debug QEMU $qver: times: source $((t_src - t_start)) s, configure $((t_conf - t_src)) s, ninja $((t_build - t_conf)) s, total $((t_build - t_start)) s"
+echo "debug QEMU $qver${group:+ $group}: built $version into $out"
+echo "debug QEMU $qver${group:+ $group}: times: source $((t_src - t_start)) s, configure $((t_conf - t_src)) s, ninja $((t_build - t_conf)) s, total $((t_build - t_start)) s"
