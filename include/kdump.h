@@ -9,9 +9,9 @@
  *   0        disk_dump_header (32- or 64-bit layout)
  *   bs       kdump_sub_header | ELF notes (CPU notes, VMCOREINFO note)
  *            [| room for a VMCOREINFO note found later]
- *   bs*(1+S) bitmap 1 | bitmap 2 (max_mapnr bits each, whole blocks;
- *            identical: dump level 1 keeps every page that exists)
- *   ...      page descriptors, one per page in ascending pfn
+ *   bs*(1+S) bitmap 1 | bitmap 2 (max_mapnr bits each, whole blocks):
+ *            the pages that exist | the pages dumped (QEMU: the same)
+ *   ...      page descriptors, one per dumped page in ascending pfn
  *   ...      the one zero page every zero page's descriptor shares,
  *            then every other page's data (compressed if smaller)
  *
@@ -94,11 +94,24 @@ struct ld_kdump_params {
 	size_t vmcoreinfo_reserve;
 	uint64_t phys_base;		/* see ld_kdump_qemu_phys_base */
 	unsigned int threads;		/* 0: one per online CPU */
+	/*
+	 * makedumpfile's dump level: pages left out are a bit per dump page
+	 * (pfn) below excluded_pages, set for a page not to dump (NULL:
+	 * none); zero_as_data (level without bit 1) compresses zero pages
+	 * like any other instead of pointing them all at the one zero page
+	 * (makedumpfile and QEMU both do that at level 1).  dump_level is
+	 * the sub-header's field (QEMU's: 1).
+	 */
+	const uint64_t *excluded;
+	uint64_t excluded_pages;
+	bool zero_as_data;
+	unsigned int dump_level;
 };
 
 struct ld_kdump_stats {
-	uint64_t pages;		/* pages written so far */
+	uint64_t pages;		/* pages handed in so far */
 	uint64_t zero_pages;	/* sharing the zero page */
+	uint64_t excluded;	/* left out by the excluded bitmap */
 	uint64_t compressed_pages;
 	uint64_t raw_pages;	/* stored as is: compression did not help */
 	uint64_t bytes_out;	/* handed to the sink, flat records included */

@@ -37,7 +37,8 @@ _Static_assert(sizeof(struct ld_utsname) == 6 * UTS_FIELD, "new_utsname");
 #define MAX_THREADS 256u
 #define VMCI_NAME "VMCOREINFO"
 
-enum page_kind { PAGE_ZERO, PAGE_COMP, PAGE_RAW };
+/* PAGE_RAW_ZERO: a zero page stored as is (zero_as_data, no gain). */
+enum page_kind { PAGE_ZERO, PAGE_COMP, PAGE_RAW, PAGE_RAW_ZERO };
 
 struct page_res {
 	uint8_t kind;
@@ -81,7 +82,13 @@ struct ld_kdump {
 	size_t vmci_len;	/* desc bytes of the VMCOREINFO note, if any */
 	bool have_vmci, vmci_at_start;
 
-	uint64_t max_mapnr, num_pages;
+	uint64_t max_mapnr, num_pages, num_dumpable;
+	uint8_t *bitmap2;	/* len_bitmap bytes: the pages dumped */
+	bool zero_as_data;	/* zero pages compressed like any other */
+	uint8_t *zeros;		/* bs zero bytes, for zero_as_data */
+	unsigned int dump_level;
+	size_t eri;		/* emit cursor: range index and address */
+	uint64_t epos;
 	uint32_t sub_hdr_blocks, bitmap_blocks;
 	uint64_t len_bitmap, off_bitmap, off_note, off_page, off_data;
 	uint64_t next_data;	/* file offset of the next page's data */
@@ -413,7 +420,7 @@ static void build_kh(struct ld_kdump *k, uint8_t *kh)
 	memset(kh, 0, kh_size(k));
 	if (k->class64) {
 		put64(k, kh, k->phys_base);
-		put32(k, kh + 8, 1);	/* dump_level */
+		put32(k, kh + 8, k->dump_level);
 		put64(k, kh + 32, off_vmci);
 		put64(k, kh + 40, size_vmci);
 		put64(k, kh + 48, k->off_note);
@@ -421,7 +428,7 @@ static void build_kh(struct ld_kdump *k, uint8_t *kh)
 		put64(k, kh + 96, k->max_mapnr);
 	} else {
 		put32(k, kh, (uint32_t)k->phys_base);
-		put32(k, kh + 4, 1);
+		put32(k, kh + 4, k->dump_level);
 		put64(k, kh + 20, off_vmci);
 		put32(k, kh + 28, (uint32_t)size_vmci);
 		put64(k, kh + 32, k->off_note);
@@ -503,7 +510,7 @@ static struct ld_error *write_heads(struct ld_kdump *k)
 		err = emit(k, k->off_bitmap + c * k->bs, chunk, k->bs);
 		if (!err)
 			err = emit(k, k->off_bitmap + k->len_bitmap + c * k->bs,
-				   chunk, k->bs);
+				   k->bitmap2 + c * k->bs, k->bs);
 	}
 	if (!err) {
 		/* Every zero page's descriptor points at this one. */
@@ -571,8 +578,36 @@ static struct ld_error *check_params(const struct ld_kdump_params *p,
 	return NULL;
 }
 
-static struct ld_error *layout(struct ld_kdump *k)
+static bool test_pfn(const uint64_t *bits, uint64_t pfn)
 {
+	return bits[pfn / 64] >> (pfn % 64) & 1;
+}
+
+/* Bitmap 2: every page of the ranges but those excluded. */
+static struct ld_error *build_bitmap2(struct ld_kdump *k,
+				      const struct ld_kdump_params *p)
+{
+	k->bitmap2 = calloc(1, k->len_bitmap);
+	if (!k->bitmap2)
+		return &ld_error_nomem;
+	k->num_dumpable = 0;
+	for (size_t i = 0; i < k->nranges; i++) {
+		for (uint64_t pfn = k->ranges[i].start >> k->shift;
+		     pfn < k->ranges[i].end >> k->shift; pfn++) {
+			if (p->excluded && pfn < p->excluded_pages &&
+			    test_pfn(p->excluded, pfn))
+				continue;
+			k->bitmap2[pfn / 8] |= (uint8_t)(1u << (pfn % 8));
+			k->num_dumpable++;
+		}
+	}
+	return NULL;
+}
+
+static struct ld_error *layout(struct ld_kdump *k,
+			       const struct ld_kdump_params *p)
+{
+	struct ld_error *err;
 	uint64_t sub, blocks;
 
 	k->max_mapnr = k->ranges[k->nranges - 1].end >> k->shift;
@@ -580,6 +615,9 @@ static struct ld_error *layout(struct ld_kdump *k)
 	for (size_t i = 0; i < k->nranges; i++)
 		k->num_pages += (k->ranges[i].end - k->ranges[i].start) >> k->shift;
 	k->len_bitmap = div_up(div_up(k->max_mapnr, 8), k->bs) * k->bs;
+	err = build_bitmap2(k, p);
+	if (err)
+		return err;
 	sub = div_up(kh_size(k) + k->note_cap, k->bs);
 	blocks = k->len_bitmap / k->bs * 2;
 	if (sub > UINT32_MAX || blocks > UINT32_MAX ||
@@ -591,7 +629,7 @@ static struct ld_error *layout(struct ld_kdump *k)
 	k->off_note = k->bs + kh_size(k);
 	k->off_bitmap = (1 + sub) * k->bs;
 	k->off_page = (1 + sub + blocks) * k->bs;
-	k->off_data = k->off_page + PD_SIZE * k->num_pages;
+	k->off_data = k->off_page + PD_SIZE * k->num_dumpable;
 	k->next_data = k->off_data + k->bs;
 
 	put64(k, k->pd_zero, k->off_data);
@@ -620,13 +658,16 @@ static void compress_slot(struct ld_kdump *k, struct ld_compressor *z,
 	for (size_t i = 0; i < s->npages; i++) {
 		struct page_res *r = &s->res[i];
 		const uint8_t *pg = s->in ? s->in + i * k->bs : NULL;
+		bool zero = !pg || (s->known_zero && s->known_zero[i]) ||
+			    is_zero(pg, k->bs);
 		size_t n;
 
-		if (!pg || (s->known_zero && s->known_zero[i]) ||
-		    is_zero(pg, k->bs)) {
+		if (zero && !k->zero_as_data) {
 			r->kind = PAGE_ZERO;
 			continue;
 		}
+		if (zero)
+			pg = k->zeros;
 		if (ld_compress_page(z, pg, k->bs, s->arena + off, &n) &&
 		    n < k->bs) {
 			r->kind = PAGE_COMP;
@@ -634,7 +675,7 @@ static void compress_slot(struct ld_kdump *k, struct ld_compressor *z,
 			r->off = off;
 			off += bound;
 		} else {
-			r->kind = PAGE_RAW;
+			r->kind = zero ? PAGE_RAW_ZERO : PAGE_RAW;
 		}
 	}
 }
@@ -806,7 +847,16 @@ struct ld_error *ld_kdump_start(const struct ld_kdump_params *p,
 	if (p->vmcoreinfo)
 		build_vmci_note(k, p->vmcoreinfo, p->vmcoreinfo_len);
 
-	err = layout(k);
+	k->zero_as_data = p->zero_as_data;
+	k->zeros = calloc(1, bs);
+	if (!k->zeros) {
+		ld_kdump_free(k);
+		return &ld_error_nomem;
+	}
+	k->dump_level = p->dump_level;
+	k->eri = 0;
+	k->epos = k->ranges[0].start;
+	err = layout(k, p);
 	if (!err) {
 		k->desc.off = k->off_page;
 		k->data.off = k->off_data;
@@ -878,15 +928,32 @@ static void advance(struct ld_kdump *k, uint64_t len)
 	}
 }
 
+/* The pfn of the next page emitted; the emit cursor moves past it. */
+static uint64_t next_emit_pfn(struct ld_kdump *k)
+{
+	uint64_t pfn;
+
+	if (k->epos == k->ranges[k->eri].end && k->eri + 1 < k->nranges)
+		k->epos = k->ranges[++k->eri].start;
+	pfn = k->epos >> k->shift;
+	k->epos += k->bs;
+	return pfn;
+}
+
 static struct ld_error *emit_slot(struct ld_kdump *k, struct slot *s)
 {
 	struct ld_error *err = NULL;
 
 	for (size_t i = 0; i < s->npages && !err; i++) {
 		const struct page_res *r = &s->res[i];
+		uint64_t pfn = next_emit_pfn(k);
 		uint8_t pd[PD_SIZE];
 		uint32_t size, flags;
 
+		if (!(k->bitmap2[pfn / 8] >> (pfn % 8) & 1)) {
+			k->st.excluded++;
+			continue;
+		}
 		if (r->kind == PAGE_ZERO) {
 			k->st.zero_pages++;
 			err = cache_put(k, &k->desc, k->pd_zero, PD_SIZE);
@@ -900,7 +967,8 @@ static struct ld_error *emit_slot(struct ld_kdump *k, struct slot *s)
 		} else {
 			size = k->bs;
 			flags = 0;
-			err = cache_put(k, &k->data, s->in + i * k->bs, size);
+			err = cache_put(k, &k->data, r->kind == PAGE_RAW_ZERO ?
+					k->zeros : s->in + i * k->bs, size);
 			k->st.raw_pages++;
 		}
 		if (err)
@@ -1100,6 +1168,8 @@ void ld_kdump_free(struct ld_kdump *k)
 	free(k->th);
 	free(k->args);
 	free(k->ranges);
+	free(k->bitmap2);
+	free(k->zeros);
 	free(k->notes);
 	free(k->desc.buf);
 	free(k->data.buf);

@@ -181,8 +181,23 @@ struct run {
 	unsigned int threads;
 	/* The guest's utsname in the header: given at start, or set late. */
 	bool uts_start, uts_late;
+	/* The dump level: 0 means 1 (QEMU's); pfns left out, or NULL. */
+	unsigned int level;
+	const uint64_t *excluded;
+	uint64_t excluded_pages;
 	struct ld_kdump_stats st;
 };
+
+static unsigned int level_of(const struct run *r)
+{
+	return r->level ? r->level : 1;
+}
+
+static bool left_out(const struct run *r, uint64_t pfn)
+{
+	return r->excluded && pfn < r->excluded_pages &&
+	       (r->excluded[pfn / 64] >> (pfn % 64) & 1);
+}
 
 /* A guest kernel's utsname, as ld_guestlinux_utsname reads it. */
 static struct ld_utsname test_uts(const struct ld_arch *arch)
@@ -252,6 +267,10 @@ static void dump(struct run *r, struct mem *out)
 	p.ranges = ranges;
 	p.nranges = NRANGES;
 	p.nr_cpus = 2;
+	p.dump_level = level_of(r);
+	p.zero_as_data = !(level_of(r) & 1);
+	p.excluded = r->excluded;
+	p.excluded_pages = r->excluded_pages;
 	p.notes = notes;
 	p.notes_len = make_notes(notes, be);
 	if (r->vmci_start) {
@@ -391,7 +410,7 @@ static void check_file(const struct run *r, const uint8_t *f, size_t len)
 		note_sz = get(kh + 40, 4, be);
 		mapnr64 = get(kh + 72, 8, be);
 	}
-	cr_assert_eq(dump_level, 1);
+	cr_assert_eq(dump_level, level_of(r));
 	cr_assert_eq(mapnr64, max_mapnr);
 	cr_assert_eq(off_note, bs + khs);
 	cr_assert_eq(note_sz, nlen + (vmci ? vnote : 0));
@@ -416,28 +435,32 @@ static void check_file(const struct run *r, const uint8_t *f, size_t len)
 		cr_assert_eq(size_vmci, 0);
 	}
 
-	/* Bitmaps: both the same, one bit per page in the ranges. */
+	/* Bitmaps: 1 a bit per page in the ranges, 2 without those left out. */
 	const uint8_t *bm1 = f + (1 + sub) * bs, *bm2 = bm1 + bitmap_len;
+	uint64_t ndumped = 0;
 
-	cr_assert_eq(memcmp(bm1, bm2, bitmap_len), 0);
 	for (uint64_t pfn = 0; pfn < bitmap_len * 8; pfn++) {
 		bool bit = bm1[pfn / 8] >> (pfn % 8) & 1;
+		bool bit2 = bm2[pfn / 8] >> (pfn % 8) & 1;
 
 		cr_assert_eq(bit, pfn < max_mapnr && in_ranges(pfn), "pfn %llu",
 			     (unsigned long long)pfn);
+		cr_assert_eq(bit2, bit && !left_out(r, pfn), "pfn %llu",
+			     (unsigned long long)pfn);
 		npages += bit;
+		ndumped += bit2;
 	}
 
 	/* Descriptors and pages. */
 	const uint8_t *pd = f + (1 + sub + bmb) * bs;
-	uint64_t data0 = (1 + sub + bmb) * bs + 24 * npages;
+	uint64_t data0 = (1 + sub + bmb) * bs + 24 * ndumped;
 
 	page = malloc(bs);
 	got = malloc(bs);
 	for (size_t i = 0; i < bs; i++)
 		cr_assert_eq(f[data0 + i], 0, "the shared zero page");
 	for (uint64_t pfn = 0; pfn < max_mapnr; pfn++) {
-		if (!in_ranges(pfn))
+		if (!in_ranges(pfn) || left_out(r, pfn))
 			continue;
 		uint64_t off = get(pd, 8, be);
 		uint32_t size = (uint32_t)get(pd + 8, 4, be);
@@ -463,18 +486,22 @@ static void check_file(const struct run *r, const uint8_t *f, size_t len)
 		}
 		cr_assert_eq(memcmp(got, page, bs), 0, "page %llu",
 			     (unsigned long long)pfn);
-		/* A zero page always shares, and only a zero page does. */
+		/*
+		 * A zero page always shares, and only a zero page does; at a
+		 * level without bit 1 none does (makedumpfile -d 0).
+		 */
 		bool is_zero = true;
 
 		for (size_t i = 0; i < bs && is_zero; i++)
 			is_zero = !page[i];
-		cr_assert_eq(off == data0, is_zero, "pfn %llu",
-			     (unsigned long long)pfn);
+		cr_assert_eq(off == data0, is_zero && (level_of(r) & 1),
+			     "pfn %llu", (unsigned long long)pfn);
 	}
 	cr_assert_eq(r->st.pages, npages);
 	cr_assert_eq(r->st.zero_pages, zeros);
+	cr_assert_eq(r->st.excluded, npages - ndumped);
 	cr_assert_eq(r->st.zero_pages + r->st.compressed_pages + r->st.raw_pages,
-		     npages);
+		     ndumped);
 	cr_assert_gt(r->st.compressed_pages, 0);
 	cr_assert_gt(r->st.raw_pages, 0);
 	free(page);
@@ -552,6 +579,27 @@ Test(kdump, every_arch_and_compression)
 }
 
 /* EM_386 dumped with QEMU's 64-bit headers (RAM above 4 GiB). */
+Test(kdump, dump_levels_leave_pages_out)
+{
+	static uint64_t bits[64];
+	struct run r = { .arch = ld_arch_lookup("X86_64"), .class64 = true,
+			 .comp = LD_KDUMP_ZSTD, .bs = 4096, .vmci_start = true,
+			 .level = 31, .excluded = bits, .excluded_pages = 64 * 64 };
+
+	/* Every third page, and a run of 100 across ranges and holes. */
+	for (uint64_t pfn = 0; pfn < 64 * 64; pfn++)
+		if (pfn % 3 == 0 || (pfn >= 40 && pfn < 140))
+			bits[pfn / 64] |= 1ull << (pfn % 64);
+	check_run(&r);
+	/* Without bit 1 zero pages are stored like any other page. */
+	r.level = 30;
+	check_run(&r);
+	r.excluded = NULL;
+	r.level = 16;
+	r.comp = LD_KDUMP_ZLIB;
+	check_run(&r);
+}
+
 Test(kdump, i386_class64)
 {
 	struct run r = {
