@@ -30,6 +30,7 @@ struct ld_copy_stats {
 	uint64_t ns;		/* wall time of the copy */
 	uint64_t bytes_unpopulated;	/* never touched: not read at all */
 	uint64_t bytes_vanished;	/* zeros for RAM gone mid-copy */
+	uint64_t bytes_left_out;	/* the leave_out hook's: not read */
 };
 
 /* Tuning switches for tests and benchmarks; 0 is the measured default. */
@@ -83,6 +84,14 @@ struct ld_copy_opts {
 	 */
 	void (*vanished)(void *ctx, size_t block, uint64_t gpa);
 	void *vanished_ctx;
+	/*
+	 * Pages not wanted in the vmcore (the dump level): for the units
+	 * units of 4 KiB from gpa, set marks[u] for those to leave out.  They
+	 * are not read, and reach the sink as untouched pages (zeros).
+	 */
+	void (*leave_out)(void *ctx, uint64_t gpa, size_t units,
+			  unsigned char *marks);
+	void *leave_out_ctx;
 	unsigned int flags;	/* LD_COPY_NO_*, 0 normally */
 };
 

@@ -31,6 +31,7 @@
 #include "error.h"
 #include "memmap.h"
 #include "output.h"
+#include "pagefilter.h"
 #include "reader.h"
 #include "vmcoreinfo.h"
 #include "warnings.h"
@@ -72,6 +73,14 @@ struct ld_format_input {
 	const char *qemu_version;	/* "10.0.13", or NULL: unknown */
 	/* The target, to read a little of guest RAM (NULL: nothing read). */
 	const struct ld_reader *target;
+	/*
+	 * -d: makedumpfile's dump level.  kdump: the filter's pages are left
+	 * out; zero pages share one descriptor with bit 1 (QEMU: always),
+	 * are stored like the rest without.  ELF: the copier leaves the
+	 * filter's pages as holes.
+	 */
+	unsigned int dump_level;
+	const struct ld_page_filter *filter;	/* NULL: nothing left out */
 	struct ld_warnings *warnings;	/* what ld_format_start warns of */
 };
 

@@ -63,6 +63,18 @@ struct ld_error *ld_memmap_read(const struct ld_layout *layout,
 				uint64_t as_addr, const struct ld_reader *rd,
 				struct ld_memmap *out);
 
+/*
+ * Guest-physical memory read through the map (blocks that touch are
+ * crossed); ctx is a struct ld_memmap_ram.  Fits ld_guest_ram.read.
+ */
+struct ld_memmap_ram {
+	const struct ld_memmap *map;
+	const struct ld_reader *rd;	/* the target */
+};
+
+struct ld_error *ld_memmap_read_guest(void *ctx, uint64_t gpa, void *buf,
+				      size_t len);
+
 /* Host address of guest-physical [gpa, gpa+len) if one block holds it all. */
 bool ld_memmap_gpa_to_host(const struct ld_memmap *map, uint64_t gpa,
 			   uint64_t len, uint64_t *host);

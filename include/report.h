@@ -14,6 +14,7 @@
 #include "backtrace.h"
 #include "error.h"
 #include "memmap.h"
+#include "pagefilter.h"
 #include "warnings.h"
 
 struct ld_report {
@@ -39,6 +40,13 @@ struct ld_report {
 		unsigned int threads;	/* compression threads */
 		uint64_t pages, zero_pages, compressed_pages, raw_pages;
 	} kdump;
+	struct {
+		unsigned int level;	/* -d */
+		bool walked;		/* the guest's struct pages were read */
+		uint64_t excluded[LD_EXCL_CLASSES];	/* pages, per class */
+		uint64_t struct_pages;
+		double walk_s;
+	} dump_level;
 	unsigned int elf_class;		/* 32 or 64, 0 before the headers */
 	unsigned int elf_machine;	/* e_machine */
 	const char *cpu_notes_source;	/* where the registers came from */

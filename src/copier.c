@@ -26,6 +26,9 @@
 #define NBUF		3
 #define REMOTE_CHUNK	(256u << 10)
 #define ZERO_PAGE	4096u
+/* Marks in a job's skip[]: untouched (pagemap), or left out by the hook. */
+#define SKIP_UNTOUCHED	1
+#define SKIP_LEFT_OUT	2
 #define MAX_VMAS	65536u	/* bound on what we keep of smaps */
 #define PM_PRESENT	(1ull << 63)
 #define PM_SWAPPED	(1ull << 62)
@@ -279,7 +282,7 @@ static size_t untouched_scan(struct untouched *u, uint64_t host, size_t len,
 			uint64_t e = u->ent[x / u->page - first];
 
 			if (!(e & (PM_PRESENT | PM_SWAPPED))) {
-				skip[(x - host) / ZERO_PAGE] = 1;
+				skip[(x - host) / ZERO_PAGE] = SKIP_UNTOUCHED;
 				marked++;
 			}
 		}
@@ -356,6 +359,25 @@ static void *writer_main(void *arg)
  * The reader: the calling thread.
  */
 
+/* The hook's marks over the whole units of a job. */
+static void mark_left_out(const struct ld_copy_opts *opts, uint64_t gpa,
+			  size_t len, unsigned char *skip)
+{
+	size_t units = len / ZERO_PAGE;
+	unsigned char marks[1024];
+
+	for (size_t u = 0; u < units; u += sizeof(marks)) {
+		size_t n = units - u < sizeof(marks) ? units - u : sizeof(marks);
+
+		memset(marks, 0, n);
+		opts->leave_out(opts->leave_out_ctx, gpa + u * ZERO_PAGE, n,
+				marks);
+		for (size_t i = 0; i < n; i++)
+			if (marks[i])
+				skip[u + i] = SKIP_LEFT_OUT;
+	}
+}
+
 /* Read the units of j that are not untouched; inspect what was read. */
 static struct ld_error *fill_job(pid_t pid, const struct ld_block *b,
 				 uint64_t pos, struct job *j, bool zero_fill,
@@ -370,13 +392,17 @@ static struct ld_error *fill_job(pid_t pid, const struct ld_block *b,
 		struct ld_error *err;
 
 		if (u < units && j->skip[u]) {
-			/* a run of untouched units */
-			while (u < units && j->skip[u])
+			/* a run of untouched or left-out units */
+			while (u < units && j->skip[u]) {
+				if (j->skip[u] == SKIP_LEFT_OUT)
+					st->bytes_left_out += ZERO_PAGE;
+				else
+					st->bytes_unpopulated += ZERO_PAGE;
 				u++;
+			}
 			end = u * ZERO_PAGE;
 			if (zero_fill)
 				memset(j->buf + at, 0, end - at);
-			st->bytes_unpopulated += end - at;
 			at = end;
 			continue;
 		}
@@ -568,6 +594,8 @@ struct ld_error *ld_copy_blocks(pid_t pid, const struct ld_memmap *map,
 					   n - n % ZERO_PAGE, j->skip) &&
 			    !range_still_mapped(pid, b->host + pos, n))
 				memset(j->skip, 0, n / ZERO_PAGE + 1);
+			if (opts && opts->leave_out)
+				mark_left_out(opts, b->gpa + pos, n, j->skip);
 			if (!gone)
 				err = fill_job(pid, b, pos, j, sink->zero_fill,
 					       riov, max_iov, opts, st);

@@ -57,20 +57,6 @@ static struct ld_error *kdump_pages(void *ctx, size_t block, uint64_t pos,
 				     untouched);
 }
 
-/* Guest RAM through the memory map, for the guest's utsname. */
-static struct ld_error *read_guest(void *ctx, uint64_t gpa, void *buf,
-				   size_t len)
-{
-	const struct ld_format *f = ctx;
-	uint64_t host;
-
-	if (!ld_memmap_gpa_to_host(f->in.map, gpa, len, &host))
-		return ld_error(LD_EXIT_COPY,
-				"gpa 0x%" PRIx64 "+0x%zx is not in one block of guest RAM",
-				gpa, len);
-	return f->in.target->read(f->in.target->ctx, host, buf, len);
-}
-
 /*
  * The guest kernel's utsname for the header, as makedumpfile writes it
  * (QEMU fills in only the machine; libkdumpfile, and drgn through it,
@@ -80,7 +66,8 @@ static bool guest_utsname(const struct ld_format *f, const char *vmci,
 			  size_t len, struct ld_warnings *warnings,
 			  struct ld_utsname *uts)
 {
-	struct ld_guest_ram ram = { read_guest, (void *)f };
+	struct ld_memmap_ram mr = { f->in.map, f->in.target };
+	struct ld_guest_ram ram = { ld_memmap_read_guest, &mr };
 	struct ld_error *err;
 
 	if (!f->in.target)
@@ -116,6 +103,26 @@ static struct ld_error *plan_ranges(struct ld_format *f, uint32_t page)
 		kf->ranges[i].end = b->gpa + b->size;
 	}
 	kf->nranges = map->count;
+	return NULL;
+}
+
+/* makedumpfile's dump level: the filter's pages, zero pages with bit 1. */
+static struct ld_error *set_dump_level(const struct ld_format *f,
+				       struct ld_kdump_params *p)
+{
+	const struct ld_page_filter *pf = f->in.filter;
+
+	p->dump_level = f->in.dump_level;
+	p->zero_as_data = !(f->in.dump_level & LD_DL_ZERO);
+	if (!pf || !pf->excluded)
+		return NULL;
+	if (1ull << pf->page_shift != p->page_size)
+		return ld_error(LD_EXIT_FAILURE,
+				"dump level %u: the guest kernel's %llu-byte pages are not the dump's %u-byte pages",
+				f->in.dump_level, 1ull << pf->page_shift,
+				p->page_size);
+	p->excluded = pf->excluded;
+	p->excluded_pages = pf->max_pfn;
 	return NULL;
 }
 
@@ -166,6 +173,9 @@ static struct ld_error *kdump_start(struct ld_format *f)
 					      have_vi ? vi->desc : NULL,
 					      have_vi ? vi->descsz : 0);
 	p.threads = f->in.threads;
+	err = set_dump_level(f, &p);
+	if (err)
+		return err;
 	err = ld_kdump_start(&p, (struct ld_kdump_sink){ kdump_write, kf },
 			     &kf->k);
 	ld_elf_free(notes);	/* ld_kdump_start copied them */

@@ -35,6 +35,7 @@
 #include "layout_source.h"
 #include "memmap.h"
 #include "output.h"
+#include "pagefilter.h"
 #include "proc.h"
 #include "profile.h"
 #include "progress.h"
@@ -77,6 +78,8 @@ struct options {
 	enum ld_format_id format;	/* -f */
 	bool flatten;			/* --flatten */
 	unsigned int threads;		/* --threads, 0: one per CPU */
+	unsigned int dump_level;	/* -d, makedumpfile's */
+	bool dump_level_given;
 	bool force;
 	bool quiet;
 };
@@ -143,6 +146,12 @@ static void usage(FILE *f)
 "                         stream (makedumpfile -R turns it into the file)\n"
 "      --flatten          kdump: write the flattened stream into a file too\n"
 "      --threads N        kdump: compression threads (default: one per CPU)\n"
+"  -d, --dump-level N     leave out pages as makedumpfile -d N does: sum of\n"
+"                         1 zero, 2 page cache, 4 private cache, 8 user data,\n"
+"                         16 free pages (31: all; above 1 needs a Linux guest\n"
+"                         whose VMCOREINFO is found); ELF: those pages read as\n"
+"                         zeros (holes).  Default: 1 for kdump (QEMU's and\n"
+"                         makedumpfile's: zero pages share one), 0 for elf\n"
 "      --freeze=MODE      meta (default): stop QEMU only to read its memory map;\n"
 "                         full: keep it stopped for the whole copy (consistent);\n"
 "                         none: stop nothing, read the map until two reads agree\n"
@@ -211,6 +220,7 @@ static struct ld_error *parse_options(int argc, char **argv,
 		{ "format", required_argument, NULL, 'f' },
 		{ "flatten", no_argument, NULL, OPT_FLATTEN },
 		{ "threads", required_argument, NULL, OPT_THREADS },
+		{ "dump-level", required_argument, NULL, 'd' },
 		{ "freeze", required_argument, NULL, OPT_FREEZE },
 		{ "debuginfo", required_argument, NULL, OPT_DEBUGINFO },
 		{ "report", required_argument, NULL, OPT_REPORT },
@@ -234,7 +244,7 @@ static struct ld_error *parse_options(int argc, char **argv,
 
 	*done = false;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:a:o:f:n:qhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":p:a:o:f:d:n:qhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			err = parse_pid(optarg, &o->pid);
@@ -275,6 +285,20 @@ static struct ld_error *parse_options(int argc, char **argv,
 						"--threads takes 1 to 256, not '%s'",
 						optarg);
 			o->threads = (unsigned int)n;
+			break;
+		}
+		case 'd': {
+			char *end;
+			unsigned long n;
+
+			errno = 0;
+			n = strtoul(optarg, &end, 10);
+			if (errno || *end || end == optarg || n > LD_DL_MAX)
+				return ld_error(LD_EXIT_USAGE,
+						"-d takes a dump level of 0 to 31, not '%s'",
+						optarg);
+			o->dump_level = (unsigned int)n;
+			o->dump_level_given = true;
 			break;
 		}
 		case OPT_FREEZE:
@@ -381,6 +405,9 @@ static struct ld_error *parse_options(int argc, char **argv,
 	if ((o->flatten || o->threads) && !ld_format_is_kdump(o->format))
 		return ld_error(LD_EXIT_USAGE,
 				"--flatten and --threads go with a kdump format (-f kdump-...)");
+	/* makedumpfile's default for its compressed files, QEMU's for ELF. */
+	if (!o->dump_level_given)
+		o->dump_level = ld_format_is_kdump(o->format) ? LD_DL_ZERO : 0;
 	return NULL;
 }
 
@@ -503,6 +530,34 @@ static void on_vanished(void *ctx, size_t i, uint64_t gpa)
 			  "its bytes from there on are zeros in this vmcore (its headers were already written)");
 }
 
+/*
+ * The dump level's pages to leave out, from the guest's struct pages
+ * (VM running again in meta mode: as of now, not of the copy).
+ */
+static struct ld_error *build_filter(const struct options *o,
+				     struct snapshot *snap,
+				     const struct ld_reader *rd,
+				     struct ld_page_filter *filter,
+				     struct ld_report *rep)
+{
+	struct ld_memmap_ram mr = { &snap->map, rd };
+	struct ld_guest_ram ram = { ld_memmap_read_guest, &mr };
+	struct ld_page_filter_input in = {
+		.arch = o->arch, .level = o->dump_level,
+		.vmcoreinfo = snap->vmcoreinfo.present ? snap->vmcoreinfo.desc : NULL,
+		.vmcoreinfo_len = snap->vmcoreinfo.present ? snap->vmcoreinfo.descsz : 0,
+		.map = &snap->map, .ram = &ram,
+	};
+	struct ld_error *err = ld_page_filter_build(&in, filter, &snap->warnings);
+
+	rep->dump_level.walked = filter->excluded != NULL;
+	rep->dump_level.struct_pages = filter->struct_pages;
+	rep->dump_level.walk_s = filter->ns / 1e9;
+	memcpy(rep->dump_level.excluded, filter->count,
+	       sizeof(rep->dump_level.excluded));
+	return err;
+}
+
 static struct ld_error *write_vmcore(const struct options *o,
 				     struct ld_proc *proc,
 				     struct snapshot *snap, bool class64,
@@ -516,9 +571,11 @@ static struct ld_error *write_vmcore(const struct options *o,
 		.map = &snap->map, .cpus = &snap->cpus,
 		.vmcoreinfo = &snap->vmcoreinfo, .flatten = o->flatten,
 		.threads = o->threads, .qemu_version = rep->qemu_version,
-		.target = &rd,
+		.target = &rd, .dump_level = o->dump_level,
 		.warnings = &snap->warnings,
 	};
+	struct ld_page_filter filter = { 0 };
+	bool walks = ld_dump_level_walks(o->dump_level);
 	struct vanished gone = { .map = &snap->map, .warnings = &snap->warnings };
 	struct ld_progress progress;
 	struct ld_copy_stats stats = { 0 };
@@ -531,14 +588,15 @@ static struct ld_error *write_vmcore(const struct options *o,
 	 * Without the vmcoreinfo device, the kernel's own note is looked for
 	 * in guest RAM: during the copy when the output can be rewritten
 	 * afterwards (room for it is kept), or before the headers by looking
-	 * at the head of every page when the output is a stream or the
-	 * format's layout depends on the note.
+	 * at the head of every page when the output is a stream, the
+	 * format's layout depends on the note or the dump level needs it.
 	 */
+	rep->dump_level.level = o->dump_level;
 	if (!snap->vmcoreinfo.present) {
 		scan = ld_vmcoreinfo_scan_new(ld_arch_is_be(o->arch));
 		if (!scan)
 			return &ld_error_nomem;
-		if (out->seekable &&
+		if (out->seekable && !walks &&
 		    !ld_format_layout_needs_vmcoreinfo(o->format, o->arch)) {
 			in.vmcoreinfo_later = true;
 			copts.inspect = ld_vmcoreinfo_scan_inspect;
@@ -546,6 +604,13 @@ static struct ld_error *write_vmcore(const struct options *o,
 		} else {
 			err = prescan_vmcoreinfo(proc, snap, scan);
 		}
+	}
+	if (!err && walks)
+		err = build_filter(o, snap, &rd, &filter, rep);
+	if (filter.excluded) {
+		in.filter = &filter;
+		copts.leave_out = ld_page_filter_mark;
+		copts.leave_out_ctx = &filter;
 	}
 	if (!err)
 		err = ld_format_start(&in, out, &fmt);
@@ -588,8 +653,11 @@ static struct ld_error *write_vmcore(const struct options *o,
 		rep->kdump.zero_pages = fst.zero_pages;
 		rep->kdump.compressed_pages = fst.compressed_pages;
 		rep->kdump.raw_pages = fst.raw_pages;
+		/* makedumpfile's count of zero pages: those sharing one. */
+		rep->dump_level.excluded[LD_EXCL_ZERO] = fst.zero_pages;
 	}
 out:
+	ld_page_filter_free(&filter);
 	ld_format_free(fmt);
 	ld_vmcoreinfo_scan_free(scan);
 	return err;

@@ -615,6 +615,36 @@ bool ld_memmap_gpa_to_host(const struct ld_memmap *map, uint64_t gpa,
 	return false;
 }
 
+struct ld_error *ld_memmap_read_guest(void *ctx, uint64_t gpa, void *buf,
+				      size_t len)
+{
+	const struct ld_memmap_ram *ram = ctx;
+	unsigned char *p = buf;
+
+	while (len) {
+		const struct ld_block *b = NULL;
+		struct ld_error *err;
+		size_t n;
+
+		for (size_t i = 0; i < ram->map->count && !b; i++)
+			if (gpa >= ram->map->blocks[i].gpa &&
+			    gpa - ram->map->blocks[i].gpa < ram->map->blocks[i].size)
+				b = &ram->map->blocks[i];
+		if (!b)
+			return ld_error(LD_EXIT_COPY,
+					"gpa 0x%" PRIx64 " is not guest RAM", gpa);
+		n = b->size - (gpa - b->gpa) < len ?
+		    (size_t)(b->size - (gpa - b->gpa)) : len;
+		err = ram->rd->read(ram->rd->ctx, b->host + (gpa - b->gpa), p, n);
+		if (err)
+			return err;
+		p += n;
+		gpa += n;
+		len -= n;
+	}
+	return NULL;
+}
+
 bool ld_memmap_equal(const struct ld_memmap *a, const struct ld_memmap *b)
 {
 	if (a->view != b->view || a->count != b->count ||

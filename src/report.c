@@ -52,6 +52,20 @@ static double mib(uint64_t bytes)
 	return bytes / (1024.0 * 1024.0);
 }
 
+/* What the dump level left out, class by class. */
+static void print_dump_level(const struct ld_report *r, FILE *f)
+{
+	fprintf(f, "  dump level %u: left out", r->dump_level.level);
+	for (unsigned int c = 0; c < LD_EXCL_CLASSES; c++)
+		fprintf(f, "%s %" PRIu64 " %s", c ? "," : "",
+			r->dump_level.excluded[c], ld_excluded_class_name(c));
+	fprintf(f, " pages");
+	if (r->dump_level.walked)
+		fprintf(f, " (%" PRIu64 " struct pages read in %.3f s)",
+			r->dump_level.struct_pages, r->dump_level.walk_s);
+	fputc('\n', f);
+}
+
 void ld_report_print_summary(const struct ld_report *r, FILE *f)
 {
 	double rate = r->copy_s > 0 ? mib(r->bytes_total) / r->copy_s : 0;
@@ -70,6 +84,8 @@ void ld_report_print_summary(const struct ld_report *r, FILE *f)
 			r->kdump.pages, r->kdump.zero_pages,
 			r->kdump.compressed_pages, r->kdump.raw_pages,
 			r->kdump.threads);
+	if (r->dump_level.level)
+		print_dump_level(r, f);
 	if (r->skipped_ram_device || r->skipped_nonvolatile)
 		fprintf(f, "  left out as QEMU's dump does: %" PRIu64 " device RAM region(s) (never read), %" PRIu64 " non-volatile region(s)\n",
 			r->skipped_ram_device, r->skipped_nonvolatile);
@@ -111,6 +127,29 @@ static void json_kdump(FILE *f, const struct ld_report *r)
 	ld_json_key(f, "raw_pages", &first);
 	fprintf(f, "%" PRIu64, r->kdump.raw_pages);
 	fputc('}', f);
+}
+
+/* The dump level and the pages it left out, per class. */
+static void json_dump_level(FILE *f, const struct ld_report *r)
+{
+	bool first = true, efirst = true;
+
+	fputc('{', f);
+	ld_json_key(f, "level", &first);
+	fprintf(f, "%u", r->dump_level.level);
+	ld_json_key(f, "struct_pages_read", &first);
+	fputs(r->dump_level.walked ? "true" : "false", f);
+	ld_json_key(f, "struct_pages", &first);
+	fprintf(f, "%" PRIu64, r->dump_level.struct_pages);
+	ld_json_key(f, "walk_s", &first);
+	fprintf(f, "%.6f", r->dump_level.walk_s);
+	ld_json_key(f, "excluded_pages", &first);
+	fputc('{', f);
+	for (unsigned int c = 0; c < LD_EXCL_CLASSES; c++) {
+		ld_json_key(f, ld_excluded_class_name(c), &efirst);
+		fprintf(f, "%" PRIu64, r->dump_level.excluded[c]);
+	}
+	fputs("}}", f);
 }
 
 static void json_blocks(FILE *f, const struct ld_report *r)
@@ -243,6 +282,8 @@ static void json_render(const struct ld_report *r, FILE *f)
 	ld_json_string(f, r->format ? r->format : "elf");
 	ld_json_key(f, "kdump", &first);
 	json_kdump(f, r);
+	ld_json_key(f, "dump_level", &first);
+	json_dump_level(f, r);
 	ld_json_key(f, "elf_class", &first);
 	fprintf(f, "%u", r->elf_class);
 	ld_json_key(f, "elf_machine", &first);

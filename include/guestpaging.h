@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * guestpaging.h - a guest Linux kernel's virtual addresses turned into
+ * guest-physical ones through the kernel's own page tables, found where
+ * its VMCOREINFO note says: x86_64 (init_top_pgt, 4 or 5 levels as
+ * pgtable_l5_enabled says) and arm64 (swapper_pg_dir, the granule of
+ * PAGESIZE, the VA bits of TCR_EL1_T1SZ or VA_BITS).
+ *
+ * The tables are guest memory, so untrusted: every entry is read through
+ * ld_guest_ram (guest RAM only), and an address that does not translate
+ * is an error, never a guess.
+ */
+#ifndef QLD_GUESTPAGING_H
+#define QLD_GUESTPAGING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arch.h"
+#include "error.h"
+#include "guestlinux.h"
+
+#define LD_PAGING_MAX_LEVELS 5
+
+struct ld_guest_paging {
+	const struct ld_arch *arch;
+	const struct ld_guest_ram *ram;
+	uint64_t root;		/* gpa of the top-level table */
+	unsigned int levels;	/* 2..5 */
+	unsigned int page_shift;	/* 12, 14 or 16 */
+	unsigned int va_bits;	/* translated: the rest must be all ones */
+	uint64_t reads;		/* table entries read (for the report) */
+};
+
+/*
+ * Find the kernel's page tables from its VMCOREINFO text.  An error names
+ * the fact that is missing or implausible.
+ */
+struct ld_error *ld_guest_paging_init(const struct ld_arch *arch,
+				      const char *vmci, size_t len,
+				      const struct ld_guest_ram *ram,
+				      struct ld_guest_paging *pg);
+
+/*
+ * The guest-physical address of kernel virtual address va, and in *span
+ * how many bytes from va on the same mapping (page or block) covers.
+ */
+struct ld_error *ld_guest_paging_translate(struct ld_guest_paging *pg,
+					   uint64_t va, uint64_t *pa,
+					   uint64_t *span);
+
+/*
+ * Read len bytes of kernel virtual memory at va (any number of mappings).
+ */
+struct ld_error *ld_guest_paging_read(struct ld_guest_paging *pg, uint64_t va,
+				      void *buf, size_t len);
+
+#endif /* QLD_GUESTPAGING_H */
