@@ -94,12 +94,14 @@ def reassemble(flat, out):
     return ""
 
 
-def kdump_check(kdump, elf, page_size=None):
+def kdump_check(kdump, elf, page_size=None, present_only=False):
     """(ok, detail, result) from kdump_check.py (libkdumpfile)."""
     argv = ["/usr/bin/python3", os.path.join(HERE, "kdump_check.py"),
             kdump, elf]
     if page_size:
         argv += ["--page-size", str(page_size)]
+    if present_only:
+        argv.append("--present-only")
     try:
         r = subprocess.run(argv, stdin=subprocess.DEVNULL,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
