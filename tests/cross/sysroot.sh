@@ -19,21 +19,25 @@
 set -euo pipefail
 
 arch=$1 dir=$2
-dev="libdw-dev libelf-dev libunwind-dev zlib1g-dev liblzo2-dev libsnappy-dev libzstd-dev"
+dev=(libdw-dev libelf-dev libunwind-dev zlib1g-dev liblzo2-dev libsnappy-dev libzstd-dev)
 # What Debian's cross toolchain already provides, in its own tree
 # (/usr/TRIPLET): taking these from the archive too would put a second libc
 # beside it.
 provided='^(libc6|libc6-dev|libc-dev-bin|linux-libc-dev|libcrypt1|libcrypt-dev|libnsl2|libnsl-dev|libtirpc3|libtirpc-dev|libtirpc-common|rpcsvc-proto|libgcc-s1|gcc-12-base|libssl3|libgssapi-krb5-2|libkrb5-3|libkrb5support0|libk5crypto3|libkeyutils1|libcom-err2)$'
 
-pkgs=$(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts \
-	--no-breaks --no-replaces --no-enhances \
-	$(printf "%s:$arch " $dev) 2>/dev/null |
+mapfile -t pkgs < <(apt-cache depends --recurse --no-recommends --no-suggests \
+	--no-conflicts --no-breaks --no-replaces --no-enhances \
+	"${dev[@]/%/:$arch}" 2>/dev/null |
 	sed -n "s/^\([a-z0-9][a-z0-9.+-]*\):$arch\$/\1/p" | sort -u | grep -Ev "$provided")
+[ ${#pkgs[@]} -gt 0 ] || {
+	echo "sysroot: apt knows no $arch packages (dpkg --add-architecture $arch; apt-get update)" >&2
+	exit 1
+}
 # One line per package=version: unpack again only when it changes.
-want=$(apt-cache policy $(printf "%s:$arch " $pkgs) |
+want=$(apt-cache policy "${pkgs[@]/%/:$arch}" |
 	awk '/^[^ ].*:$/ { p = $1; sub(":$", "", p); sub(":[^:]*$", "", p) }
 	     /^  Candidate: / { print p "=" $2 }')
-for p in $pkgs; do
+for p in "${pkgs[@]}"; do
 	echo "$want" | grep -q "^$p=[^(]" ||
 		{ echo "sysroot: no $p for $arch in apt's lists" >&2; exit 1; }
 done
@@ -41,7 +45,8 @@ if [ -f "$dir/.packages" ] && [ "$(cat "$dir/.packages")" = "$want" ]; then
 	exit 0
 fi
 rm -rf "$dir" "$dir.debs" && mkdir -p "$dir.debs"
-(cd "$dir.debs" && apt-get download -qq -o APT::Sandbox::User=root $(for pv in $want; do echo "${pv%%=*}:$arch=${pv#*=}"; done))
+mapfile -t debs < <(for pv in $want; do echo "${pv%%=*}:$arch=${pv#*=}"; done)
+(cd "$dir.debs" && apt-get download -qq -o APT::Sandbox::User=root "${debs[@]}")
 mkdir -p "$dir"
 for deb in "$dir.debs"/*.deb; do dpkg-deb -x "$deb" "$dir"; done
 # Absolute symlinks (libz.so -> /lib/TRIPLET/libz.so.1.2.13) would point
