@@ -8,14 +8,18 @@
  *   qemu-version 7.2.15 (Debian 1:7.2+dfsg-7+deb12u18)
  *   target x86_64
  *   host-arch x86_64
+ *   host-byte-order little
  *   build-id <hex>            (one or more: builds it is known to fit)
  *   field FlatRange.addr.start 16 16      (key, offset, size)
  *
  * A binary is identified by its build-id, QEMU version string, target and
- * host architecture; a profile is chosen by build-id first, then by
- * version + target + host architecture, then by release series (10.0.x)
- * + target + host: the last only under stricter validation (layouts rarely
- * change inside a series, but only checking shows they did not).
+ * host (the machine and byte order of its ELF file: QEMU keeps its
+ * structures in its host's byte order, ppc64 and ppc64le share a machine,
+ * and the word size follows from the machine); a profile is chosen by
+ * build-id first, then by version + target + host, then by release series
+ * (10.0.x) + target + host: the last only under stricter validation
+ * (layouts rarely change inside a series, but only checking shows they did
+ * not).  A profile for another host is never used, whatever else matches.
  *
  * Profiles live in the installed directory, the source tree's profiles/
  * and a cache the tool fills itself after every DWARF resolution.
@@ -35,6 +39,7 @@ struct ld_binary_id {
 	char version[128];	/* "7.2.15 (Debian 1:7.2+dfsg-7+deb12u18)" or "" */
 	char target[32];	/* "x86_64", from qemu-system-TARGET */
 	char host_arch[16];	/* the binary's own machine: "x86_64" */
+	char host_byte_order[8];	/* its byte order: "little" or "big" */
 	char build_id[96];	/* hex, or "" */
 };
 

@@ -4,6 +4,7 @@ qemu-livedump-profile 1
 qemu-version 10.0.2
 target aarch64
 host-arch x86_64
+host-byte-order little
 build-id f767da01cb0d1e9df3993781c4f09dfe4f43cb41
 build-id 5fd434c0e9b465017ebdd391d5a0488ee0b9f62c
 field AddressSpace.name 16 8

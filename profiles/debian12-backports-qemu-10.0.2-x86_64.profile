@@ -4,6 +4,7 @@ qemu-livedump-profile 1
 qemu-version 10.0.2
 target x86_64
 host-arch x86_64
+host-byte-order little
 build-id a252e340821f33618c63a8bd72b4025097a16f38
 build-id 0fbbd5ca8d2d0a32532049e20739f3e0d521c5ed
 field AddressSpace.name 16 8

@@ -4,6 +4,7 @@ qemu-livedump-profile 1
 qemu-version 7.2.22
 target aarch64
 host-arch x86_64
+host-byte-order little
 build-id bca98a010f45991c30130d2668c797751619fdc4
 build-id 82d7bd349851e9d52ea18b5ecae68fbc9ca5a6b5
 field AddressSpace.name 16 8

@@ -4,6 +4,7 @@ qemu-livedump-profile 1
 qemu-version 7.2.22
 target x86_64
 host-arch x86_64
+host-byte-order little
 build-id 52fa94a8b073d4c276fe9f689a25fdb28e0833ba
 build-id d9541fd67c4ea37f9ca7fca0f5096f32b3b7e7e0
 field AddressSpace.name 16 8

@@ -4,6 +4,7 @@ qemu-livedump-profile 1
 qemu-version 10.0.13
 target aarch64
 host-arch x86_64
+host-byte-order little
 build-id f3c847ad19abab272caef7f4e73f85c4738a4d7b
 build-id 5964c55089f2294e7c75b9bafef69229b55ba77d
 field AddressSpace.name 16 8

@@ -4,6 +4,7 @@ qemu-livedump-profile 1
 qemu-version 10.0.13
 target x86_64
 host-arch x86_64
+host-byte-order little
 build-id 6aebdcd76dde6ac956f2ab0d5d3333a986d73627
 build-id e5588a4ae9dc724ce182d9d2421089e0668fd1bd
 field AddressSpace.name 16 8

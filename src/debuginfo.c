@@ -627,6 +627,7 @@ struct dwarf_scan {
 	bool want_static[LS_COUNT];
 	int nr_static;
 	Dwarf_Addr bias;
+	bool big_endian;	/* the binary's byte order, not this tool's */
 	struct ld_layout *layout;
 };
 
@@ -915,11 +916,16 @@ static struct type_want *find_want(struct dwarf_scan *ds, const char *name)
 	return NULL;
 }
 
-/* Int128 as native __int128: its halves are not members, place them. */
-static bool int128_halves(struct type_want *tw, struct ld_layout *layout)
+/*
+ * Int128 as native __int128: its halves are not members, place them, in
+ * the byte order of the host QEMU was built for.  That is the DWARF's
+ * file's, not this tool's: a profile for an s390x QEMU may be made from
+ * its debug build on an x86_64 machine.
+ */
+static bool int128_halves(struct type_want *tw, struct ld_layout *layout,
+			  bool big)
 {
 	Dwarf_Word size;
-	bool big = __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__;
 
 	if (!tw || !tw->found || dwarf_tag(&tw->die) != DW_TAG_base_type ||
 	    dwarf_aggregate_size(&tw->die, &size) != 0 || size != 16)
@@ -1007,7 +1013,8 @@ static struct ld_error *resolve_fields(struct ld_debuginfo *di,
 				       struct dwarf_scan *ds)
 {
 	struct ld_layout *layout = ds->layout;
-	bool native128 = int128_halves(find_want(ds, "Int128"), layout);
+	bool native128 = int128_halves(find_want(ds, "Int128"), layout,
+				       ds->big_endian);
 
 	for (int f = 0; f < LF_COUNT; f++) {
 		const struct ld_field_desc *d = &ld_field_descs[f];
@@ -1080,6 +1087,12 @@ struct ld_error *ld_debuginfo_resolve(struct ld_debuginfo *di,
 		want_all_types(&ds);
 
 	dw = dwfl_module_getdwarf(di->mod, &ds.bias);
+	if (dw) {
+		Elf *elf = dwarf_getelf(dw);
+		const char *ident = elf ? elf_getident(elf, NULL) : NULL;
+
+		ds.big_endian = ident && ident[EI_DATA] == ELFDATA2MSB;
+	}
 	if (dw && !scan_done(&ds)) {
 		Dwarf *alt;
 

@@ -765,7 +765,8 @@ static int write_profile(const struct options *o)
 		err = ld_binary_identify(o->for_binary[i], o->for_binary[i], &other);
 		if (!err && (!ld_same_qemu_version(other.version, id.version) ||
 			     strcmp(other.target, id.target) ||
-			     strcmp(other.host_arch, id.host_arch)))
+			     strcmp(other.host_arch, id.host_arch) ||
+			     strcmp(other.host_byte_order, id.host_byte_order)))
 			err = ld_error(LD_EXIT_DEBUGINFO,
 				       "%s is QEMU %s (qemu-system-%s, %s), not the same build as %s (QEMU %s, qemu-system-%s, %s)",
 				       o->for_binary[i], other.version, other.target,
@@ -785,8 +786,9 @@ static int write_profile(const struct options *o)
 		code = err->code;
 		ld_error_free(err);
 	} else if (!o->quiet) {
-		fprintf(stderr, "qemu-livedump: wrote %s (QEMU %s, qemu-system-%s, host %s)\n",
-			o->write_profile, id.version, id.target, id.host_arch);
+		fprintf(stderr, "qemu-livedump: wrote %s (QEMU %s, qemu-system-%s, host %s %s-endian)\n",
+			o->write_profile, id.version, id.target, id.host_arch,
+			id.host_byte_order);
 	}
 	ld_debuginfo_close(di);
 	return code;

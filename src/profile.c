@@ -60,14 +60,16 @@ const char *const *ld_profile_dirs(void)
 	return dirs;
 }
 
-static const char *machine_name(unsigned int machine)
+/* The host a binary is for; 32-bit ELF on a 64-bit machine is another. */
+static const char *machine_name(unsigned int machine, bool class64)
 {
 	switch (machine) {
-	case EM_X86_64: return "x86_64";
-	case EM_AARCH64: return "aarch64";
+	case EM_X86_64: return class64 ? "x86_64" : "x32";
+	case EM_AARCH64: return class64 ? "aarch64" : "aarch64_ilp32";
 	case EM_386: return "i386";
 	case EM_PPC64: return "ppc64";
-	case EM_S390: return "s390x";
+	case EM_PPC: return "ppc";
+	case EM_S390: return class64 ? "s390x" : "s390";
 	case EM_ARM: return "arm";
 	case EM_RISCV: return "riscv";
 	default: return "unknown";
@@ -148,9 +150,15 @@ struct ld_error *ld_binary_identify(const char *path, const char *name,
 	{
 		GElf_Ehdr eh;
 
-		if (gelf_getehdr(elf, &eh))
+		if (gelf_getehdr(elf, &eh)) {
 			snprintf(id->host_arch, sizeof(id->host_arch), "%s",
-				 machine_name(eh.e_machine));
+				 machine_name(eh.e_machine,
+					      eh.e_ident[EI_CLASS] == ELFCLASS64));
+			snprintf(id->host_byte_order, sizeof(id->host_byte_order),
+				 "%s", eh.e_ident[EI_DATA] == ELFDATA2MSB ? "big" :
+				 eh.e_ident[EI_DATA] == ELFDATA2LSB ? "little" :
+								     "unknown");
+		}
 	}
 	elf_build_id(elf, id->build_id, sizeof(id->build_id));
 	elf_end(elf);
@@ -182,6 +190,8 @@ static void render_profile(FILE *f, const void *ctx)
 	fprintf(f, "qemu-version %s\n", id->version[0] ? id->version : "unknown");
 	fprintf(f, "target %s\n", id->target[0] ? id->target : "unknown");
 	fprintf(f, "host-arch %s\n", id->host_arch[0] ? id->host_arch : "unknown");
+	fprintf(f, "host-byte-order %s\n",
+		id->host_byte_order[0] ? id->host_byte_order : "unknown");
 	if (id->build_id[0])
 		fprintf(f, "build-id %s\n", id->build_id);
 	for (int i = 0; p->extra_build_ids && p->extra_build_ids[i]; i++)
@@ -243,6 +253,12 @@ static struct ld_error *parse_line(struct ld_profile *p, char *line,
 		snprintf(p->id.target, sizeof(p->id.target), "%s", val);
 	} else if (!strcmp(key, "host-arch")) {
 		snprintf(p->id.host_arch, sizeof(p->id.host_arch), "%s", val);
+	} else if (!strcmp(key, "host-byte-order")) {
+		if (strcmp(val, "little") && strcmp(val, "big"))
+			return ld_error(LD_EXIT_DEBUGINFO,
+					"host-byte-order %s: 'little' or 'big'", val);
+		snprintf(p->id.host_byte_order, sizeof(p->id.host_byte_order),
+			 "%s", val);
 	} else if (!strcmp(key, "build-id")) {
 		if (p->nbuild_ids == LD_PROFILE_MAX_BUILD_IDS)
 			return ld_error(LD_EXIT_DEBUGINFO, "too many build-ids");
@@ -335,6 +351,14 @@ struct ld_error *ld_profile_read(const char *path, struct ld_profile *p)
 	if (!err && (missing = ld_layout_first_missing(&p->layout)) >= 0)
 		err = ld_error(LD_EXIT_DEBUGINFO, "field %s missing",
 			       ld_field_descs[missing].key);
+	/*
+	 * Without it a profile could be taken for a host of the other byte
+	 * order (ppc64 and ppc64le are one ELF machine).
+	 */
+	if (!err && (!p->id.host_arch[0] || !p->id.host_byte_order[0]))
+		err = ld_error(LD_EXIT_DEBUGINFO,
+			       "no %s line (a profile from an older qemu-livedump? make it again with --write-profile)",
+			       !p->id.host_arch[0] ? "host-arch" : "host-byte-order");
 	if (err) {
 		err = ld_error_context(err, "profile %s line %u", path, lineno);
 		ld_profile_free(p);
@@ -388,14 +412,28 @@ bool ld_same_qemu_series(const char *a, const char *b)
 	return la && la == lb && !memcmp(a, b, la);
 }
 
+/* The host QEMU was built for: its structures are laid out for it. */
+static struct ld_error *check_host(const struct ld_profile *p,
+				   const struct ld_binary_id *id)
+{
+	if (strcmp(p->id.host_arch, id->host_arch) ||
+	    strcmp(p->id.host_byte_order, id->host_byte_order))
+		return ld_error(LD_EXIT_DEBUGINFO,
+				"profile %s is for host %s (%s-endian), QEMU's binary is for %s (%s-endian): "
+				"QEMU's structures differ between hosts, make the profile from a debug build for this host",
+				p->path, p->id.host_arch, p->id.host_byte_order,
+				id->host_arch, id->host_byte_order);
+	return NULL;
+}
+
 /* Host and target must be the same whatever else matches. */
 static struct ld_error *check_machine(const struct ld_profile *p,
 				      const struct ld_binary_id *id)
 {
-	if (strcmp(p->id.host_arch, id->host_arch))
-		return ld_error(LD_EXIT_DEBUGINFO,
-				"profile %s is for host %s, QEMU's binary is %s",
-				p->path, p->id.host_arch, id->host_arch);
+	struct ld_error *err = check_host(p, id);
+
+	if (err)
+		return err;
 	if (id->target[0] && strcmp(p->id.target, id->target))
 		return ld_error(LD_EXIT_DEBUGINFO,
 				"profile %s is for target %s, QEMU's binary is qemu-system-%s",
@@ -490,8 +528,10 @@ static bool match(struct ld_profile *p, void *ctx)
 
 	switch (fc->rule) {
 	case MATCH_BUILD_ID:
-		return has_build_id(p, fc->id->build_id) &&
-		       !strcmp(p->id.host_arch, fc->id->host_arch);
+		if (!has_build_id(p, fc->id->build_id))
+			return false;
+		err = check_host(p, fc->id);
+		break;
 	case MATCH_VERSION:
 		if (!fc->id->version[0])
 			return false;
@@ -530,11 +570,11 @@ struct ld_error *ld_profile_find(const struct ld_binary_id *id,
 		}
 	}
 	return ld_error(LD_EXIT_DEBUGINFO,
-			"no DWARF debug info for QEMU's binary and no layout profile fits it (QEMU %s, qemu-system-%s, host %s, build-id %s; searched %s, %s and %s): "
+			"no DWARF debug info for QEMU's binary and no layout profile fits it (QEMU %s, qemu-system-%s, host %s %s-endian, build-id %s; searched %s, %s and %s): "
 			"install its debug symbols, set DEBUGINFOD_URLS, pass --debuginfo or --profile, or make a profile with --write-profile from a debug build of the same version",
 			id->version[0] ? id->version : "of unknown version",
 			id->target[0] ? id->target : "?", id->host_arch,
-			id->build_id[0] ? id->build_id : "none",
+			id->host_byte_order, id->build_id[0] ? id->build_id : "none",
 			ld_profile_dirs()[0], ld_profile_dirs()[1],
 			ld_profile_dirs()[2] ? ld_profile_dirs()[2] : "(no cache)");
 }
@@ -575,8 +615,16 @@ struct ld_error *ld_profile_cache_store(const struct ld_binary_id *id,
 		err = &ld_error_nomem;
 		goto out;
 	}
-	if (!stat(path, &st))
-		goto out;	/* already there */
+	if (!stat(path, &st)) {
+		struct ld_profile old;
+		struct ld_error *bad = ld_profile_read(path, &old);
+
+		ld_profile_free(&old);
+		if (!bad)
+			goto out;	/* already there */
+		/* One this tool cannot read (an older format): replace it. */
+		ld_error_free(bad);
+	}
 	err = ld_profile_write(path, id, NULL, layout);
 	if (!err) {
 		*stored = path;
@@ -592,8 +640,9 @@ static bool print_one(struct ld_profile *p, void *ctx)
 {
 	FILE *f = *(FILE **)((char *)ctx + sizeof(struct ld_profile));
 
-	fprintf(f, "%s\n  QEMU %s, qemu-system-%s, host %s, %u build-id(s)%s%s\n",
+	fprintf(f, "%s\n  QEMU %s, qemu-system-%s, host %s %s-endian, %u build-id(s)%s%s\n",
 		p->path, p->id.version, p->id.target, p->id.host_arch,
+		p->id.host_byte_order,
 		p->nbuild_ids, p->nbuild_ids ? ": " : "",
 		p->nbuild_ids ? p->build_ids[0] : "");
 	for (unsigned int i = 1; i < p->nbuild_ids; i++)

@@ -32,6 +32,25 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+/*
+ * Built for another host (tests/cross/run), the fixtures are run through
+ * the emulator QLD_TEST_EXEC names and taken apart by that host's objcopy
+ * (OBJCOPY).
+ */
+static const char *exec_prefix(void)
+{
+	const char *e = getenv("QLD_TEST_EXEC");
+
+	return e ? e : "";
+}
+
+static const char *objcopy(void)
+{
+	const char *e = getenv("OBJCOPY");
+
+	return e && e[0] ? e : "objcopy";
+}
+
 /* system() of a printf-formatted command; its exit status. */
 static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int run(const char *fmt, ...)
@@ -103,7 +122,7 @@ static void check_against_fixture(const char *binary,
 	int lines = 0;
 	FILE *p;
 
-	cmd = xasprintf("%s --print-offsets", binary);
+	cmd = xasprintf("%s %s --print-offsets", exec_prefix(), binary);
 	p = popen(cmd, "r");
 	free(cmd);
 	cr_assert_not_null(p);
@@ -439,7 +458,7 @@ Test(debuginfo, missing_files_and_processes)
 
 		cr_assert_not_null(mkdtemp(dir));
 		stripped = xasprintf("%s/a.stripped", dir);
-		cr_assert_eq(run("objcopy --strip-debug %s %s", a, stripped), 0);
+		cr_assert_eq(run("%s --strip-debug %s %s", objcopy(), a, stripped), 0);
 		err = ld_debuginfo_open_file(stripped, "/nonexistent/a.debug",
 					     &di);
 		cr_assert_not_null(err);
@@ -468,10 +487,10 @@ Test(debuginfo, separate_debuginfo)
 	stripped = xasprintf("%s/a.stripped", dir);
 	debug = xasprintf("%s/a.debug", dir);
 	bdebug = xasprintf("%s/b.debug", dir);
-	cr_assert_eq(run("objcopy --only-keep-debug %s %s && "
-			 "objcopy --strip-debug %s %s && "
-			 "objcopy --only-keep-debug %s %s", a, debug, a,
-			 stripped, b, bdebug), 0);
+	cr_assert_eq(run("%s --only-keep-debug %s %s && "
+			 "%s --strip-debug %s %s && "
+			 "%s --only-keep-debug %s %s", objcopy(), a, debug,
+			 objcopy(), a, stripped, objcopy(), b, bdebug), 0);
 
 	open_and_resolve(a, NULL, &full, NULL);
 	open_and_resolve(stripped, debug, &split, NULL);
@@ -602,6 +621,13 @@ static void check_real_qemu(const char *dir, const char *name,
 	}
 	cr_expect_eq(l.size[LF_FR_ADDR_START], 16);
 	cr_expect_eq(l.size[LF_INT128_SIZEOF], 16);
+	/*
+	 * QEMU's Int128 is a native __int128 on x86_64: halves in the
+	 * binary's (little-endian) order, also when this test runs on a
+	 * big-endian host (tests/cross/run).
+	 */
+	cr_expect_eq(l.offset[LF_INT128_LO], 0);
+	cr_expect_eq(l.offset[LF_INT128_HI], 8);
 	cr_expect_eq(l.size[LF_RB_IDSTR], 256);
 	cr_expect_eq(l.size[LF_MR_RAM], 1);
 	cr_expect_eq(l.size[LF_CPU_NODE_NEXT], 8);

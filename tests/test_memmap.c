@@ -15,6 +15,8 @@
 
 typedef unsigned __int128 T128;
 
+#define BIG_ENDIAN_HOST (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
+
 struct t_mr {
 	char parent_obj[40];
 	uint8_t ram, ram_device, nonvolatile, readonly;
@@ -138,10 +140,11 @@ static void setup_layout(void)
 	SET(LF_RB_HOST, struct t_rb, host);
 	SET(LF_RB_USED_LENGTH, struct t_rb, used_length);
 	SETSIZE(LF_INT128_SIZEOF, T128);
-	L.offset[LF_INT128_LO] = 0;
+	/* A native __int128 keeps its halves in this host's byte order. */
+	L.offset[LF_INT128_LO] = BIG_ENDIAN_HOST ? 8 : 0;
 	L.size[LF_INT128_LO] = 8;
 	L.have[LF_INT128_LO] = true;
-	L.offset[LF_INT128_HI] = 8;
+	L.offset[LF_INT128_HI] = BIG_ENDIAN_HOST ? 0 : 8;
 	L.size[LF_INT128_HI] = 8;
 	L.have[LF_INT128_HI] = true;
 }
