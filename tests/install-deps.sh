@@ -27,3 +27,6 @@ apt-get install -y -qq \
 	liblzo2-dev libsnappy-dev libzstd-dev makedumpfile crash python3-libkdumpfile \
 	debuginfod debootstrap python3-jsonschema \
 	clang-14 libfuzzer-14-dev libclang-rt-14-dev valgrind >/dev/null
+# ppc64 (pseries, SLOF from qemu-system-data) and its payloads' compilers.
+apt-get install -y -qq qemu-system-ppc \
+	gcc-powerpc64-linux-gnu gcc-powerpc64le-linux-gnu >/dev/null
