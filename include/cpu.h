@@ -86,6 +86,7 @@ struct ld_ppc_regs {
 	uint64_t spe_acc;
 	uint32_t spe_fscr;
 	bool ile;		/* QEMU's dump of this vCPU is little-endian */
+	bool pid;		/* QEMU writes pr_pid (else it stays 0) */
 };
 
 struct ld_vcpu {

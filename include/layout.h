@@ -160,6 +160,9 @@ enum ld_field {
 	LF_PPC_FPSCR,			/* target_ulong fpscr */
 	LF_PPC_INSNS_FLAGS2,		/* uint64_t insns_flags2 (PPC2_ISA300) */
 	LF_PPC_HAS_HV_MODE,		/* bool has_hv_mode */
+	LF_PPC_MSR_MASK,		/* target_ulong msr_mask (MSR[HV]) */
+	LF_PPC_PRSTATUS_PID,		/* arch_dump.c's PPCElfPrstatus.pid:
+					   QEMU writes pr_pid (>= 9.1) */
 
 	LF_COUNT
 };

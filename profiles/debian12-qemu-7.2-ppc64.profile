@@ -68,3 +68,4 @@ field CPUPPCState.spe_fscr 85784 4
 field CPUPPCState.fpscr 85816 8
 field CPUPPCState.insns_flags2 85888 8
 field CPUPPCState.has_hv_mode 86793 1
+field CPUPPCState.msr_mask 85848 8

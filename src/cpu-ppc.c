@@ -5,6 +5,13 @@
  * NT_PPC_VMX, NT_PPC_VSX and NT_PPC_SPE, all five for every CPU model (QEMU
  * does not ask whether the CPU has AltiVec, VSX or SPE), in the byte order
  * QEMU derives from the first vCPU (ppc64-be or ppc64-le).
+ *
+ * Two rules changed after 7.2, and DWARF tells which a build has: from 9.1
+ * arch_dump.c's PPCElfPrstatus has a pid member and QEMU writes pr_pid;
+ * from 8.1 the byte order asks for the hypervisor interrupt order only when
+ * env.msr_mask still has MSR[HV] (pseries clears it).  The pid member is
+ * the one fact DWARF shows, so both newer rules go with it (8.1 to 9.0 get
+ * 7.2's byte-order rule: not checked on those releases).
  */
 #include <elf.h>
 #include <string.h>
@@ -40,6 +47,7 @@
 #define PPC_SPR_LPCR		0x13e
 #define PPC_SPR_HID0		0x3f0
 #define PPC_MSR_ILE		(1ull << 16)
+#define PPC_MSR_HV		(1ull << 60)
 #define PPC_LPCR_ILE		(1ull << 25)	/* PPC_BIT(38) */
 #define PPC_HID0_HILE		(1ull << 44)	/* PPC_BIT(19), POWER8 */
 #define PPC_HID0_POWER9_HILE	(1ull << 59)	/* PPC_BIT(4), ISA 3.0 */
@@ -88,6 +96,15 @@ static bool plan_ppc(struct plan *p)
 	for (size_t i = 0; i < sizeof(ulong) / sizeof(ulong[0]); i++)
 		if (!ld_plan_need(p, ulong[i], p->env, 8))
 			return false;
+	/* Where PPCElfPrstatus puts the pid: struct elf_prstatus' pr_pid. */
+	p->ppc_pid = l->have[LF_PPC_PRSTATUS_PID];
+	if (p->ppc_pid && (l->offset[LF_PPC_PRSTATUS_PID] != 32 ||
+			   l->size[LF_PPC_PRSTATUS_PID] != 4)) {
+		p->missing = ld_field_descs[LF_PPC_PRSTATUS_PID].key;
+		return false;
+	}
+	if (p->ppc_pid && !ld_plan_need(p, LF_PPC_MSR_MASK, p->env, 8))
+		return false;
 	return ld_plan_need(p, LF_PPC_GPR, p->env, 32 * 8) &&
 	       ld_plan_need(p, LF_PPC_CRF, p->env, 8 * 4) &&
 	       ld_plan_need(p, LF_PPC_SPR, p->env, 1024 * 8) &&
@@ -109,16 +126,18 @@ static uint64_t env_u64(const struct plan *p, const unsigned char *buf,
 }
 
 /*
- * QEMU's ppc_interrupts_little_endian(cpu, env->has_hv_mode), which
- * cpu_get_dump_info() asks for the ELF byte order.  has_hv_mode comes from
- * the CPU class's MSR mask before pseries clears MSR[HV] from it, so a
- * pseries POWER8/9/10 guest goes by HID0's HILE bit, which only a
- * hypervisor sets: such dumps are big-endian even for a little-endian
- * guest.  Without HV mode QEMU looks at LPCR[ILE] when the class's LPCR
- * mask has that bit, else at MSR[ILE]; LPCR[ILE] can only be set when the
- * mask has it, and the classes whose mask has it (POWER5+, POWER7) never
- * set MSR[ILE] (not in their MSR mask), so "either bit" gives the same
- * answer without reading the class.
+ * QEMU's ppc_interrupts_little_endian(cpu, hv), which cpu_get_dump_info()
+ * asks for the ELF byte order.  7.2 passes env->has_hv_mode as hv, which
+ * comes from the CPU class's MSR mask before pseries clears MSR[HV] from
+ * it, so a pseries POWER8/9/10 guest goes by HID0's HILE bit, which only
+ * a hypervisor sets: such dumps are big-endian even for a little-endian
+ * guest.  Newer QEMUs pass env->msr_mask's MSR[HV] instead (clear on
+ * pseries, so LPCR[ILE] decides there).  Without hv QEMU looks at
+ * LPCR[ILE] when the class's LPCR mask has that bit, else at MSR[ILE].
+ * LPCR[ILE] can only be set when the mask has it, and no class has both
+ * (the 64-bit server CPUs have no MSR[ILE] in their MSR mask, the 32-bit
+ * ones that have it no LPCR[ILE]), so "either bit" gives QEMU's answer
+ * without reading the class.
  */
 static bool ppc_ile(const struct plan *p, const unsigned char *buf)
 {
@@ -126,6 +145,9 @@ static bool ppc_ile(const struct plan *p, const unsigned char *buf)
 	uint64_t hid0 = env_u64(p, buf, LF_PPC_SPR, 8 * PPC_SPR_HID0);
 	uint64_t lpcr = env_u64(p, buf, LF_PPC_SPR, 8 * PPC_SPR_LPCR);
 	uint64_t msr = ld_plan_env(p, buf, LF_PPC_MSR);
+
+	if (p->ppc_pid)
+		hv = hv && (ld_plan_env(p, buf, LF_PPC_MSR_MASK) & PPC_MSR_HV);
 
 	if (hv)
 		return hid0 & (ld_plan_env(p, buf, LF_PPC_INSNS_FLAGS2) &
@@ -175,6 +197,7 @@ static struct ld_error *ppc_decode(const struct plan *p,
 	r->spe_acc = ld_plan_env(p, buf, LF_PPC_SPE_ACC);
 	r->spe_fscr = ld_plan_env(p, buf, LF_PPC_SPE_FSCR);
 	r->ile = ppc_ile(p, buf);
+	r->pid = p->ppc_pid;
 	return NULL;
 }
 
@@ -218,8 +241,9 @@ static struct ld_error *ppc_notes(const struct ld_arch *a,
 	bool be = ld_arch_is_be(a);
 	struct ld_error *err;
 
-	/* QEMU's ppc notes leave pr_pid (all of the prstatus head) zero. */
-	memset(prstatus, 0, 112);
+	/* Up to 9.0 QEMU's ppc notes leave pr_pid (all the head) zero. */
+	if (!r->pid)
+		memset(prstatus, 0, 112);
 	for (int i = 0; i < 32; i++)
 		ld_put64(a, reg + 8 * i, r->gpr[i]);
 	ld_put64(a, reg + 8 * PR_NIP, r->nip);

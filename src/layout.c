@@ -144,6 +144,8 @@ const struct ld_field_desc ld_field_descs[LF_COUNT] = {
 	OPT_FIELD(LF_PPC_FPSCR, CPUPPCState, "fpscr"),
 	OPT_FIELD(LF_PPC_INSNS_FLAGS2, CPUPPCState, "insns_flags2"),
 	OPT_FIELD(LF_PPC_HAS_HV_MODE, CPUPPCState, "has_hv_mode"),
+	OPT_FIELD(LF_PPC_MSR_MASK, CPUPPCState, "msr_mask"),
+	OPT_FIELD(LF_PPC_PRSTATUS_PID, PPCElfPrstatus, "pid"),
 };
 
 const struct ld_symbol_desc ld_symbol_descs[LS_COUNT] = {

@@ -804,6 +804,7 @@ Test(cpu_accel, detect)
 #define P_FPSCR	9632
 #define P_IF2	9640
 #define P_HV	9648
+#define P_MSRM	9656
 
 /* A ppc_vsr_t as QEMU holds it on this host: VsrD(0), VsrD(1). */
 static void w_vsr(uint64_t at, uint64_t d0, uint64_t d1)
@@ -817,7 +818,7 @@ static void w_vsr(uint64_t at, uint64_t d0, uint64_t d1)
 static void setup_ppc(void)
 {
 	setup_list();
-	field(LF_PPCCPU_ENV, ENV, 9656);
+	field(LF_PPCCPU_ENV, ENV, 9664);
 	field(LF_PPC_GPR, P_GPR, 256);
 	field(LF_PPC_LR, P_LR, 8);
 	field(LF_PPC_CTR, P_CTR, 8);
@@ -1000,6 +1001,51 @@ Test(cpu_regs, ppc64_byte_order_follows_qemus_rule, .init = setup_ppc)
 	/* The other vCPUs do not count. */
 	w64(cpu_at(1) + ENV + P_SPR + 8 * 0x13e, 1ull << 25);
 	cr_assert(!ppc_ile_of_first());
+}
+
+/* QEMU >= 9.1 (PPCElfPrstatus.pid in DWARF): pr_pid, and MSR[HV] of
+ * msr_mask (clear on pseries) gates HID0. */
+Test(cpu_regs, ppc64_newer_rules_follow_prstatus_pid, .init = setup_ppc)
+{
+	const struct ld_arch *a = ld_arch_lookup("ppc64-le");
+	uint64_t e = cpu_at(0) + ENV, lpcr = e + P_SPR + 8 * 0x13e;
+	struct ld_elf *elf;
+	struct ld_cpus c;
+	struct note n[12];
+
+	field(LF_PPC_PRSTATUS_PID, 32, 4);
+	/* msr_mask is needed then. */
+	read_cpus("ppc64-be", &c);
+	cr_assert_eq(c.regs, LD_REGS_NONE);
+	cr_assert(strstr(c.warning, "CPUPPCState.msr_mask"), "%s", c.warning);
+	ld_cpus_free(&c);
+	field(LF_PPC_MSR_MASK, P_MSRM, 8);
+	/* has_hv_mode but no MSR[HV] in msr_mask (pseries): LPCR[ILE]. */
+	w64(lpcr, 1ull << 25);
+	cr_assert(ppc_ile_of_first());
+	w64(lpcr, 0);
+	w64(e + P_SPR + 8 * 0x3f0, 1ull << 59);
+	cr_assert(!ppc_ile_of_first());
+	w64(e + P_MSRM, 1ull << 60);	/* powernv: HID0 again */
+	cr_assert(ppc_ile_of_first());
+
+	elf = ld_elf_new(a);
+	read_cpus("ppc64-le", &c);
+	cr_assert_eq(c.regs, LD_REGS_PPC);
+	cr_assert_null(ld_cpus_add_notes(a, &c, ld_elf_note_sink(elf)));
+	cr_assert_eq(notes_of(elf, a, n, 12), 10);
+	cr_assert_eq(d32(&n[0], 32, false), 1);
+	cr_assert_eq(d32(&n[5], 32, false), 2);
+	cr_assert(zero(n[0].desc, 32));
+	cr_assert(zero(n[0].desc + 36, 76));
+	ld_elf_free(elf);
+	ld_cpus_free(&c);
+
+	/* Anywhere but pr_pid is not what QEMU's struct says. */
+	field(LF_PPC_PRSTATUS_PID, 36, 4);
+	read_cpus("ppc64-be", &c);
+	cr_assert_eq(c.regs, LD_REGS_NONE);
+	ld_cpus_free(&c);
 }
 
 Test(cpu_regs, ppc64_missing_field_gives_placeholder, .init = setup_ppc)

@@ -535,7 +535,7 @@ static const enum ld_field absent_in_7_2[] = {
 /* ... and ppc64 has no virtio-mem in 7.2. */
 static const enum ld_field absent_in_7_2_ppc64[] = {
 	LF_RB_GUEST_MEMFD, LF_VMEM_BITMAP, LF_VMEM_BITMAP_SIZE,
-	LF_VMEM_BLOCK_SIZE, LF_COUNT,
+	LF_VMEM_BLOCK_SIZE, LF_PPC_PRSTATUS_PID, LF_COUNT,
 };
 static const enum ld_field absent_in_10_0[] = {
 	LF_ARM_FP_STATUS_F16, LF_ARM_STD_FP_STATUS, LF_ARM_STD_FP_STATUS_F16,
@@ -565,6 +565,7 @@ static const char *cpu_target_of(const char *type)
 		{ "ARMFPStatusFlavour", "aarch64" },
 		{ "ARMIDRegisterIdx", "aarch64" },
 		{ "PowerPCCPU", "ppc64" }, { "CPUPPCState", "ppc64" },
+		{ "PPCElfPrstatus", "ppc64" },
 	};
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
