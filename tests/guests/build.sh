@@ -4,7 +4,8 @@
 #   payload-aarch64.elf  (aarch64 virt, -kernel ELF64)
 #   payload-x86_64.elf   (multiboot v1 ELF32, switches to long mode)
 #   payload-ppc64be.elf, payload-ppc64le.elf (pseries, -kernel for SLOF)
-# Needs only gcc/binutils for the host (x86_64) and aarch64-linux-gnu-*.
+# Needs only gcc/binutils for the host (x86_64), aarch64-linux-gnu-*,
+# powerpc64-linux-gnu-* and powerpc64le-linux-gnu-*.
 set -euo pipefail
 
 if [ $# -ne 1 ]; then
