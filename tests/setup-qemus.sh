@@ -2,10 +2,12 @@
 # Every QEMU the tests run, built or fetched into the cache and reused
 # (seconds when complete):
 #   debug builds with DWARF:  7.2 (Debian 12), 10.0.2 (bookworm-backports'
-#                             source), 10.0.13 (Debian 13), 10.2.2 (sid);
-#                             7.2's ppc64 and s390x ("misc")
+#                             source), 10.0.13 (Debian 13), 10.2.2 (sid)
 #   stock binaries:           10.0.2 (bookworm-backports' debs, unpacked),
 #                             10.0.13 (Debian 13, in a trixie chroot)
+#   debug misc group:         7.2's qemu-system-ppc64 and -s390x with DWARF
+#                             (the s390x profile and oracle tests; 10.x
+#                             has no misc build here)
 # Debian 12's own 7.2 comes from tests/install-deps.sh.  Prints how long
 # each step took; exits non-zero if any failed (after trying them all).
 #
@@ -33,7 +35,6 @@ done
 for v in 7.2 10.0.13 10.2.2 10.0.2; do
 	timed "debug $v" "$here/build-debug-qemu.sh" "$v"
 done
-# qemu-system-ppc64 and -s390x of Debian 12's 7.2 (ppc64's profile).
 timed "debug 7.2 misc" "$here/build-debug-qemu.sh" 7.2 misc
 if [ ${#failed[@]} -gt 0 ]; then
 	echo "setup-qemus: failed: ${failed[*]}"
