@@ -541,6 +541,9 @@ static const enum ld_field absent_in_10_0[] = {
 	LF_ARM_FP_STATUS_F16, LF_ARM_STD_FP_STATUS, LF_ARM_STD_FP_STATUS_F16,
 	LF_ARMCPU_IDREGS, LF_IDX_ID_AA64PFR0, LF_COUNT,
 };
+static const enum ld_field absent_in_10_0_ppc64[] = {
+	LF_VMEM_BITMAP, LF_VMEM_BITMAP_SIZE, LF_VMEM_BLOCK_SIZE, LF_COUNT,
+};
 /* 10.1 moved the ID registers into isar.idregs[]. */
 static const enum ld_field absent_in_10_2[] = {
 	LF_ARM_FP_STATUS_F16, LF_ARM_STD_FP_STATUS, LF_ARM_STD_FP_STATUS_F16,
@@ -633,6 +636,13 @@ Test(debuginfo, real_qemu_x86_64, .timeout = 60)
 Test(debuginfo, real_qemu_aarch64, .timeout = 60)
 {
 	check_real_qemu("qemu-debug", "qemu-system-aarch64", absent_in_7_2);
+}
+
+/* tests/build-debug-qemu.sh 10.0.13 misc: PPCElfPrstatus.pid (9.1 on) */
+Test(debuginfo, real_qemu_10_0_ppc64, .timeout = 60)
+{
+	check_real_qemu("qemu-debug-10.0.13-misc", "qemu-system-ppc64",
+			absent_in_10_0_ppc64);
 }
 
 /* tests/build-debug-qemu.sh 7.2 misc */

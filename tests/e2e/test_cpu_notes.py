@@ -7,8 +7,8 @@ qemu-livedump's vmcore must equal QEMU's own note byte for byte (same
 names, types, order), on every QEMU tests/setup-qemus.sh makes: Debian 12's
 7.2 and its debug build, bookworm-backports' 10.0.2, Debian 13's 10.0.13 in
 a chroot (layout profiles), debug builds of 10.0.13 and 10.2.2 (DWARF);
-ppc64 pseries (BE and LE guests, POWER9 and POWER7) on Debian 12's 7.2 and
-its misc debug build; rip/pc/nip and rsp/sp/r1 must match HMP
+ppc64 pseries (BE and LE guests, default CPU and POWER7) on Debian 12's 7.2,
+its misc debug build and 10.0.13's; rip/pc/nip and rsp/sp/r1 must match HMP
 `info registers`.
 
 Usage: test_cpu_notes.py [--keep DIR] [--only NAME-SUBSTRING]
@@ -198,12 +198,14 @@ CASES = [
 ]
 # ppc64 pseries (TCG): no -a, the tool picks QEMU's byte order; on the
 # QEMUs that have qemu-system-ppc64 (optional 7th field: the installs,
-# and another build of the payload).
-PPC64_INSTALLS = [("stock", "stock-7.2"), ("debug-misc", "debug-7.2-misc")]
+# and another build of the payload).  The default CPU is the machine's
+# (7.2: POWER9, 10.0: POWER10).
+PPC64_INSTALLS = [("stock", "stock-7.2"), ("debug-misc", "debug-7.2-misc"),
+                  ("debug-10.0.13-misc", "debug-10.0.13-misc")]
 CASES += [
-    ("ppc64-pseries-power9-be", "ppc64", "pseries", "256M", None, None,
+    ("ppc64-pseries-be", "ppc64", "pseries", "256M", None, None,
      {"installs": PPC64_INSTALLS}),
-    ("ppc64-pseries-power9-le", "ppc64", "pseries", "256M", None, None,
+    ("ppc64-pseries-le", "ppc64", "pseries", "256M", None, None,
      {"installs": PPC64_INSTALLS, "payload": "payload-ppc64le.elf"}),
     ("ppc64-pseries-power7-le", "ppc64", "pseries", "256M", "POWER7", None,
      {"installs": PPC64_INSTALLS, "payload": "payload-ppc64le.elf"}),

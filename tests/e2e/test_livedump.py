@@ -1314,6 +1314,29 @@ def oracle_dwarf_ppc64le_pseries_power7_smp2(ctx):
            auto_arch="ppc64-le")
 
 
+# 10.0.13 (DWARF has PPCElfPrstatus.pid): pr_pid is written, and with
+# MSR[HV] gone from pseries' msr_mask LPCR[ILE] decides: the little-endian
+# guest's dump is little-endian on the default POWER10.
+@test
+def oracle_debug_10_0_13_misc_ppc64_pseries_smp2(ctx):
+    oracle(ctx, "ppc64", "pseries", "256M", "debug-10.0.13-misc",
+           ("-smp", "2"), auto_arch="ppc64-be",
+           check_core=ppc64_msr_le(False))
+
+
+@test
+def oracle_debug_10_0_13_misc_ppc64le_pseries_smp2(ctx):
+    oracle(ctx, "ppc64", "pseries", "256M", "debug-10.0.13-misc",
+           ("-smp", "2"), payload=PPC64_LE, auto_arch="ppc64-le",
+           check_core=ppc64_msr_le(True))
+
+
+@test
+def stamps_debug_10_0_13_misc_ppc64le_pseries_256M(ctx):
+    stamps_live(ctx, "ppc64", "pseries", "256M", "debug-10.0.13-misc",
+                payload=PPC64_LE)
+
+
 # --- debuginfod, then the profile cache -----------------------------------
 def free_port():
     import socket
