@@ -47,13 +47,16 @@ struct ld_arch_facts {
 	bool have_vcpu;		/* the first vCPU's registers were read */
 	bool x86_lma;		/* in long mode (hflags HF_LMA) */
 	bool arm_el1_be;	/* SCTLR_EL1.EE: EL1 is big-endian */
+	bool ppc_ile;		/* ppc64: interrupts little-endian (QEMU's
+				   ppc_interrupts_little_endian()) */
 	uint64_t max_block_end;	/* exclusive end of the highest RAM block */
 };
 
 /*
  * The arch family whose registers to read for a QEMU target (x86_64 for
- * qemu-system-i386 and -x86_64, aarch64-le for -aarch64, s390 for -s390x),
- * or NULL when the byte order cannot be told (ppc64) or target is unknown.
+ * qemu-system-i386 and -x86_64, aarch64-le for -aarch64, s390 for -s390x,
+ * ppc64-be for -ppc64: the byte order then follows the first vCPU), or
+ * NULL when the target is unknown.
  */
 const struct ld_arch *ld_arch_for_target(const char *target);
 

@@ -14,7 +14,9 @@
  *   386         per CPU "CORE" NT_PRSTATUS (i386), then per CPU "QEMU"
  *   aarch64-*   per CPU "CORE" NT_PRSTATUS, "CORE" NT_PRFPREG and, for SVE
  *               CPUs, "LINUX" NT_ARM_SVE
- *   s390, ppc64 placeholder: per CPU a zeroed NT_PRSTATUS with pr_pid
+ *   ppc64-*     per CPU "CORE" NT_PRSTATUS, NT_PRFPREG, NT_PPC_VMX,
+ *               NT_PPC_VSX and NT_PPC_SPE (all five, whatever the CPU has)
+ *   s390        placeholder: per CPU a zeroed NT_PRSTATUS with pr_pid
  *
  * When the layout lacks a register field the arch needs, every vCPU gets the
  * placeholder note and ld_cpus.warning names the field.
@@ -70,12 +72,30 @@ struct ld_arm_regs {
 	unsigned char *p;	/* 17 * vq * 2 bytes */
 };
 
+/* CPUPPCState's registers as QEMU's target/ppc/arch_dump.c takes them. */
+struct ld_ppc_regs {
+	uint64_t gpr[32];
+	uint64_t nip, msr, ctr, lr;
+	uint64_t xer;		/* assembled like QEMU's cpu_read_xer() */
+	uint32_t cr;		/* crf[0..7] packed, crf[0] in the top nibble */
+	uint64_t fpr[32];	/* doubleword 0 of vsr[0..31] */
+	uint64_t vsrl[32];	/* doubleword 1 of vsr[0..31] */
+	uint64_t avr_hi[32], avr_lo[32];	/* vsr[32..63]: dwords 0, 1 */
+	uint32_t vscr;		/* with SAT folded in (ppc_get_vscr()) */
+	uint64_t fpscr;
+	uint64_t spe_acc;
+	uint32_t spe_fscr;
+	bool ile;		/* QEMU's dump of this vCPU is little-endian */
+	bool pid;		/* QEMU writes pr_pid (else it stays 0) */
+};
+
 struct ld_vcpu {
 	uint64_t addr;		/* CPUState (= its ArchCPU) in the target */
 	int cpu_index;
 	union {
 		struct ld_x86_regs x86;
 		struct ld_arm_regs arm;
+		struct ld_ppc_regs ppc;
 	} r;			/* per ld_cpus.regs */
 };
 
@@ -83,6 +103,7 @@ enum ld_regs_kind {
 	LD_REGS_NONE,		/* placeholder notes */
 	LD_REGS_X86,
 	LD_REGS_ARM,
+	LD_REGS_PPC,
 };
 
 struct ld_cpus {

@@ -137,6 +137,32 @@ enum ld_field {
 	LF_ARMCPU_ID_AA64PFR0,		/* ARMCPU.isar.id_aa64pfr0 (<= 10.0) */
 	LF_ARMCPU_IDREGS,		/* uint64_t ARMCPU.isar.idregs[] (10.1+) */
 	LF_IDX_ID_AA64PFR0,		/* its index: ID_AA64PFR0_EL1_IDX */
+	/* ppc64 vCPU registers (optional: PowerPCCPU's env, see cpu-ppc.c) */
+	LF_PPCCPU_ENV,			/* PowerPCCPU.env (CPUPPCState) */
+	LF_PPC_GPR,			/* target_ulong gpr[32] */
+	LF_PPC_LR,			/* target_ulong lr */
+	LF_PPC_CTR,			/* target_ulong ctr */
+	LF_PPC_CRF,			/* uint32_t crf[8] */
+	LF_PPC_XER,			/* target_ulong xer (SO, OV, CA split out) */
+	LF_PPC_SO,			/* target_ulong so, ov, ca, ov32, ca32 */
+	LF_PPC_OV,
+	LF_PPC_CA,
+	LF_PPC_OV32,
+	LF_PPC_CA32,
+	LF_PPC_MSR,			/* target_ulong msr */
+	LF_PPC_NIP,			/* target_ulong nip */
+	LF_PPC_SPR,			/* target_ulong spr[1024] (HID0, LPCR) */
+	LF_PPC_VSCR,			/* uint32_t vscr */
+	LF_PPC_VSR,			/* ppc_vsr_t vsr[64] (FPRs, VSRs, AVRs) */
+	LF_PPC_VSCR_SAT,		/* ppc_vsr_t vscr_sat */
+	LF_PPC_SPE_ACC,			/* uint64_t spe_acc */
+	LF_PPC_SPE_FSCR,		/* uint32_t spe_fscr */
+	LF_PPC_FPSCR,			/* target_ulong fpscr */
+	LF_PPC_INSNS_FLAGS2,		/* uint64_t insns_flags2 (PPC2_ISA300) */
+	LF_PPC_HAS_HV_MODE,		/* bool has_hv_mode */
+	LF_PPC_MSR_MASK,		/* target_ulong msr_mask (MSR[HV]) */
+	LF_PPC_PRSTATUS_PID,		/* arch_dump.c's PPCElfPrstatus.pid:
+					   QEMU writes pr_pid (>= 9.1) */
 
 	LF_COUNT
 };

@@ -48,10 +48,12 @@ const struct ld_arch *ld_arch_for_target(const char *target)
 		return by_id(LD_ARCH_AARCH64_LE);
 	if (!strcmp(target, "s390x"))
 		return by_id(LD_ARCH_S390);
+	if (!strcmp(target, "ppc64"))
+		return by_id(LD_ARCH_PPC64_BE);
 	return NULL;
 }
 
-/* target/{i386,arm,s390x}/arch_dump.c: cpu_get_dump_info(). */
+/* target/{i386,arm,s390x,ppc}/arch_dump.c: cpu_get_dump_info(). */
 const struct ld_arch *ld_arch_qemu_choice(const struct ld_arch_facts *f,
 					  bool *class64)
 {
@@ -70,6 +72,11 @@ const struct ld_arch *ld_arch_qemu_choice(const struct ld_arch_facts *f,
 	case LD_ARCH_AARCH64_LE:
 		return by_id(f->have_vcpu && f->arm_el1_be ? LD_ARCH_AARCH64_BE :
 			     LD_ARCH_AARCH64_LE);
+	case LD_ARCH_PPC64_BE:
+		/* Without the first vCPU's registers: big-endian, the order
+		 * of the target (and of QEMU 7.2's pseries POWER8+ dumps). */
+		return by_id(f->have_vcpu && f->ppc_ile ? LD_ARCH_PPC64_LE :
+			     LD_ARCH_PPC64_BE);
 	default:
 		return family;
 	}

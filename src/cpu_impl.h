@@ -43,6 +43,8 @@ struct plan {
 	bool have_pfr0;		/* ID_AA64PFR0 found ... */
 	uint64_t pfr0_off;	/* ... at this offset in the ARMCPU */
 	bool sve_fields;	/* everything the SVE note needs */
+	/* ppc64 */
+	bool ppc_pid;		/* arch_dump.c writes pr_pid: the newer rules */
 };
 
 /* Note a field needed at base+offset; false (and missing) if unusable. */

@@ -22,6 +22,7 @@ apt-get install -y -qq \
 	binutils elfutils python3 file \
 	qemu-system-x86 qemu-system-arm qemu-utils ipxe-qemu seabios \
 	gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu \
+	qemu-system-ppc gcc-powerpc64-linux-gnu gcc-powerpc64le-linux-gnu \
 	dpkg-dev ninja-build meson libglib2.0-dev libpixman-1-dev python3-venv \
 	flex bison libfdt-dev zlib1g-dev \
 	liblzo2-dev libsnappy-dev libzstd-dev makedumpfile crash python3-libkdumpfile \

@@ -5,6 +5,9 @@
 #                             source), 10.0.13 (Debian 13), 10.2.2 (sid)
 #   stock binaries:           10.0.2 (bookworm-backports' debs, unpacked),
 #                             10.0.13 (Debian 13, in a trixie chroot)
+#   debug misc group:         7.2's qemu-system-ppc64 and -s390x with DWARF
+#                             (their profiles and oracle tests), and
+#                             10.0.13's (ppc64's rules after 7.2)
 # Debian 12's own 7.2 comes from tests/install-deps.sh.  Prints how long
 # each step took; exits non-zero if any failed (after trying them all).
 #
@@ -29,9 +32,12 @@ timed() {	# what, command...
 for v in 10.0.2 10.0.13; do
 	timed "stock $v" "$here/stock-qemu.sh" "$v"
 done
+# ppc64's rules after 7.2 (pr_pid, the byte order) on 10.0.13's source.
+timed "debug 10.0.13 misc" "$here/build-debug-qemu.sh" 10.0.13 misc
 for v in 7.2 10.0.13 10.2.2 10.0.2; do
 	timed "debug $v" "$here/build-debug-qemu.sh" "$v"
 done
+timed "debug 7.2 misc" "$here/build-debug-qemu.sh" 7.2 misc
 if [ ${#failed[@]} -gt 0 ]; then
 	echo "setup-qemus: failed: ${failed[*]}"
 	exit 1

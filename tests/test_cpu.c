@@ -454,11 +454,11 @@ Test(cpu_regs, unreadable_register_file_keeps_the_list, .init = setup_x86)
 	ld_cpus_free(&c);
 }
 
-Test(cpu_regs, placeholder_for_s390_and_ppc64, .init = setup_x86)
+Test(cpu_regs, placeholder_for_s390, .init = setup_x86)
 {
-	static const char *const arches[] = { "s390", "ppc64-le", "ppc64-be" };
+	static const char *const arches[] = { "s390" };
 
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < sizeof(arches) / sizeof(arches[0]); i++) {
 		const struct ld_arch *a = ld_arch_lookup(arches[i]);
 		struct ld_elf *elf = ld_elf_new(a);
 		struct ld_cpus c;
@@ -780,6 +780,300 @@ Test(cpu_accel, detect)
 	}
 }
 
+/* ---- ppc64 ------------------------------------------------------------- */
+
+/* env-relative offsets of a made-up CPUPPCState. */
+#define P_GPR	0
+#define P_LR	256
+#define P_CTR	264
+#define P_CRF	272
+#define P_XER	304
+#define P_SO	312
+#define P_OV	320
+#define P_CA	328
+#define P_OV32	336
+#define P_CA32	344
+#define P_MSR	352
+#define P_NIP	360
+#define P_SPR	368	/* 1024 x 8 */
+#define P_VSCR	8560
+#define P_VSR	8576	/* 64 x 16 */
+#define P_SAT	9600
+#define P_ACC	9616
+#define P_FSCR	9624
+#define P_FPSCR	9632
+#define P_IF2	9640
+#define P_HV	9648
+#define P_MSRM	9656
+
+/* A ppc_vsr_t as QEMU holds it on this host: VsrD(0), VsrD(1). */
+static void w_vsr(uint64_t at, uint64_t d0, uint64_t d1)
+{
+	bool le = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
+
+	w64(at + (le ? 8 : 0), d0);
+	w64(at + (le ? 0 : 8), d1);
+}
+
+static void setup_ppc(void)
+{
+	setup_list();
+	field(LF_PPCCPU_ENV, ENV, 9664);
+	field(LF_PPC_GPR, P_GPR, 256);
+	field(LF_PPC_LR, P_LR, 8);
+	field(LF_PPC_CTR, P_CTR, 8);
+	field(LF_PPC_CRF, P_CRF, 32);
+	field(LF_PPC_XER, P_XER, 8);
+	field(LF_PPC_SO, P_SO, 8);
+	field(LF_PPC_OV, P_OV, 8);
+	field(LF_PPC_CA, P_CA, 8);
+	field(LF_PPC_OV32, P_OV32, 8);
+	field(LF_PPC_CA32, P_CA32, 8);
+	field(LF_PPC_MSR, P_MSR, 8);
+	field(LF_PPC_NIP, P_NIP, 8);
+	field(LF_PPC_SPR, P_SPR, 8192);
+	field(LF_PPC_VSCR, P_VSCR, 4);
+	field(LF_PPC_VSR, P_VSR, 1024);
+	field(LF_PPC_VSCR_SAT, P_SAT, 16);
+	field(LF_PPC_SPE_ACC, P_ACC, 8);
+	field(LF_PPC_SPE_FSCR, P_FSCR, 4);
+	field(LF_PPC_FPSCR, P_FPSCR, 8);
+	field(LF_PPC_INSNS_FLAGS2, P_IF2, 8);
+	field(LF_PPC_HAS_HV_MODE, P_HV, 1);
+	for (int c = 0; c < 2; c++) {
+		uint64_t e = cpu_at(c) + ENV;
+
+		for (int i = 0; i < 32; i++)
+			w64(e + P_GPR + 8 * i, 0xc000000000000000ull +
+			    c * 0x100 + i);
+		w64(e + P_LR, 0x4003a0);
+		w64(e + P_CTR, 0x6f4);
+		for (int i = 0; i < 8; i++)
+			w32(e + P_CRF + 4 * i, i);	/* CR 0x01234567 */
+		w64(e + P_XER, 0x7f);		/* byte count */
+		w64(e + P_SO, 1);
+		w64(e + P_CA, 1);
+		w64(e + P_OV32, 1);
+		w64(e + P_MSR, 0x8000000002002001ull + c * 0x10);
+		w64(e + P_NIP, 0x400d00 + 4 * c);
+		for (int i = 0; i < 32; i++) {
+			w_vsr(e + P_VSR + 16 * i, 0x3ff0000000000000ull + i,
+			      0x5500000000000000ull + i);
+			w_vsr(e + P_VSR + 16 * (32 + i),
+			      0x0102030405060708ull + i,
+			      0x1112131415161718ull + i);
+		}
+		w32(e + P_VSCR, 0x10000);	/* NJ */
+		fk->mem[e + P_SAT + 15] = 1;	/* SAT */
+		w64(e + P_ACC, 0xacc);
+		w32(e + P_FSCR, 0xf5c);
+		w64(e + P_FPSCR, 0x82004000);
+		w64(e + P_IF2, 0x80000);	/* ISA 3.0 */
+		fk->mem[e + P_HV] = 1;
+		/* HID0 and LPCR: the byte order's sources; none set. */
+	}
+}
+
+static void check_ppc(const char *arch)
+{
+	const struct ld_arch *a = ld_arch_lookup(arch);
+	bool be = ld_arch_is_be(a);
+	struct ld_elf *elf = ld_elf_new(a);
+	struct ld_cpus c;
+	struct note n[12];
+
+	read_cpus(arch, &c);
+	cr_assert_eq(c.regs, LD_REGS_PPC);
+	cr_assert_null(c.warning, "%s", c.warning);
+	cr_assert_null(c.implausible, "%s", c.implausible);
+	cr_assert_eq(fk->reads, 3);
+	cr_assert_null(ld_cpus_add_notes(a, &c, ld_elf_note_sink(elf)));
+	cr_assert_eq(notes_of(elf, a, n, 12), 10);
+	for (int i = 0; i < 2; i++) {
+		const struct note *p = &n[5 * i], *f = &n[5 * i + 1],
+				  *v = &n[5 * i + 2], *x = &n[5 * i + 3],
+				  *s = &n[5 * i + 4];
+		uint64_t r0 = 0xc000000000000000ull + i * 0x100;
+
+		/* Each CPU's five notes together, all "CORE". */
+		for (int k = 0; k < 5; k++)
+			cr_assert_str_eq(n[5 * i + k].name, "CORE");
+		cr_assert_eq(p->type, NT_PRSTATUS);
+		cr_assert_eq(p->descsz, 504);
+		/* QEMU's ppc notes leave pr_pid zero. */
+		cr_assert(zero(p->desc, 112));
+		cr_assert_eq(d64(p, 112, be), r0);
+		cr_assert_eq(d64(p, 112 + 31 * 8, be), r0 + 31);
+		cr_assert_eq(d64(p, 112 + 32 * 8, be), 0x400d00ull + 4 * i);
+		cr_assert_eq(d64(p, 112 + 33 * 8, be),
+			     0x8000000002002001ull + i * 0x10);
+		cr_assert_eq(d64(p, 112 + 34 * 8, be), 0);	/* orig_gpr3 */
+		cr_assert_eq(d64(p, 112 + 35 * 8, be), 0x6f4);
+		cr_assert_eq(d64(p, 112 + 36 * 8, be), 0x4003a0);
+		/* SO, CA and (ISA 3.0) OV32 folded back into XER */
+		cr_assert_eq(d64(p, 112 + 37 * 8, be), 0xa008007full);
+		cr_assert_eq(d64(p, 112 + 38 * 8, be), 0x01234567);
+		cr_assert(zero(p->desc + 112 + 39 * 8, 504 - 112 - 39 * 8));
+
+		cr_assert_eq(f->type, NT_PRFPREG);
+		cr_assert_eq(f->descsz, 264);
+		cr_assert_eq(d64(f, 0, be), 0x3ff0000000000000ull);
+		cr_assert_eq(d64(f, 31 * 8, be), 0x3ff0000000000000ull + 31);
+		cr_assert_eq(d64(f, 256, be), 0x82004000);
+
+		cr_assert_eq(v->type, 0x100);	/* NT_PPC_VMX */
+		cr_assert_eq(v->descsz, 544);
+		for (int r = 0; r < 32; r += 31) {
+			uint64_t hi = 0x0102030405060708ull + r;
+			uint64_t lo = 0x1112131415161718ull + r;
+
+			/* One 128-bit value in the note's byte order. */
+			cr_assert_eq(d64(v, 16 * r, be), be ? hi : lo);
+			cr_assert_eq(d64(v, 16 * r + 8, be), be ? lo : hi);
+		}
+		cr_assert(zero(v->desc + 512, 12));
+		cr_assert_eq(d32(v, 524, be), 0x10001);	/* NJ | SAT */
+		cr_assert(zero(v->desc + 528, 16));	/* vrsave */
+
+		cr_assert_eq(x->type, 0x102);	/* NT_PPC_VSX */
+		cr_assert_eq(x->descsz, 256);
+		cr_assert_eq(d64(x, 0, be), 0x5500000000000000ull);
+		cr_assert_eq(d64(x, 31 * 8, be), 0x5500000000000000ull + 31);
+
+		cr_assert_eq(s->type, 0x101);	/* NT_PPC_SPE */
+		cr_assert_eq(s->descsz, 140);
+		cr_assert(zero(s->desc, 128));
+		cr_assert_eq(d64(s, 128, be), 0xacc);
+		cr_assert_eq(d32(s, 136, be), 0xf5c);
+	}
+	ld_elf_free(elf);
+	ld_cpus_free(&c);
+}
+
+Test(cpu_regs, ppc64_be_notes, .init = setup_ppc)
+{
+	check_ppc("ppc64-be");
+}
+
+Test(cpu_regs, ppc64_le_notes, .init = setup_ppc)
+{
+	check_ppc("ppc64-le");
+}
+
+/* The first vCPU's byte order as QEMU 7.2's cpu_get_dump_info() sees it. */
+static bool ppc_ile_of_first(void)
+{
+	struct ld_arch_facts f = { .target = "ppc64" };
+	struct ld_cpus c;
+
+	read_cpus("ppc64-be", &c);
+	cr_assert_eq(c.regs, LD_REGS_PPC);
+	ld_cpus_arch_facts(&c, &f);
+	cr_assert(f.have_vcpu);
+	ld_cpus_free(&c);
+	return f.ppc_ile;
+}
+
+Test(cpu_regs, ppc64_byte_order_follows_qemus_rule, .init = setup_ppc)
+{
+	uint64_t e = cpu_at(0) + ENV, hid0 = e + P_SPR + 8 * 0x3f0,
+		 lpcr = e + P_SPR + 8 * 0x13e;
+
+	/* HV-capable CPU (pseries POWER9): MSR[LE], MSR[ILE], LPCR[ILE]
+	 * do not count, only HID0[HILE]. */
+	w64(e + P_MSR, 0x8000000000010001ull);
+	w64(lpcr, 1ull << 25);
+	cr_assert(!ppc_ile_of_first());
+	w64(hid0, 1ull << 59);		/* POWER9's HILE */
+	cr_assert(ppc_ile_of_first());
+	/* Before ISA 3.0 HILE is another bit. */
+	w64(e + P_IF2, 0);
+	cr_assert(!ppc_ile_of_first());
+	w64(hid0, 1ull << 44);
+	cr_assert(ppc_ile_of_first());
+	/* Without HV mode: LPCR[ILE] (POWER7), else MSR[ILE] (970). */
+	fk->mem[e + P_HV] = 0;
+	cr_assert(ppc_ile_of_first());
+	w64(lpcr, 0);
+	cr_assert(ppc_ile_of_first());
+	w64(e + P_MSR, 0x8000000000000001ull);	/* LE alone does not */
+	cr_assert(!ppc_ile_of_first());
+	/* The other vCPUs do not count. */
+	w64(cpu_at(1) + ENV + P_SPR + 8 * 0x13e, 1ull << 25);
+	cr_assert(!ppc_ile_of_first());
+}
+
+/* QEMU >= 9.1 (PPCElfPrstatus.pid in DWARF): pr_pid, and MSR[HV] of
+ * msr_mask (clear on pseries) gates HID0. */
+Test(cpu_regs, ppc64_newer_rules_follow_prstatus_pid, .init = setup_ppc)
+{
+	const struct ld_arch *a = ld_arch_lookup("ppc64-le");
+	uint64_t e = cpu_at(0) + ENV, lpcr = e + P_SPR + 8 * 0x13e;
+	struct ld_elf *elf;
+	struct ld_cpus c;
+	struct note n[12];
+
+	field(LF_PPC_PRSTATUS_PID, 32, 4);
+	/* msr_mask is needed then. */
+	read_cpus("ppc64-be", &c);
+	cr_assert_eq(c.regs, LD_REGS_NONE);
+	cr_assert(strstr(c.warning, "CPUPPCState.msr_mask"), "%s", c.warning);
+	ld_cpus_free(&c);
+	field(LF_PPC_MSR_MASK, P_MSRM, 8);
+	/* has_hv_mode but no MSR[HV] in msr_mask (pseries): LPCR[ILE]. */
+	w64(lpcr, 1ull << 25);
+	cr_assert(ppc_ile_of_first());
+	w64(lpcr, 0);
+	w64(e + P_SPR + 8 * 0x3f0, 1ull << 59);
+	cr_assert(!ppc_ile_of_first());
+	w64(e + P_MSRM, 1ull << 60);	/* powernv: HID0 again */
+	cr_assert(ppc_ile_of_first());
+
+	elf = ld_elf_new(a);
+	read_cpus("ppc64-le", &c);
+	cr_assert_eq(c.regs, LD_REGS_PPC);
+	cr_assert_null(ld_cpus_add_notes(a, &c, ld_elf_note_sink(elf)));
+	cr_assert_eq(notes_of(elf, a, n, 12), 10);
+	cr_assert_eq(d32(&n[0], 32, false), 1);
+	cr_assert_eq(d32(&n[5], 32, false), 2);
+	cr_assert(zero(n[0].desc, 32));
+	cr_assert(zero(n[0].desc + 36, 76));
+	ld_elf_free(elf);
+	ld_cpus_free(&c);
+
+	/* Anywhere but pr_pid is not what QEMU's struct says. */
+	field(LF_PPC_PRSTATUS_PID, 36, 4);
+	read_cpus("ppc64-be", &c);
+	cr_assert_eq(c.regs, LD_REGS_NONE);
+	ld_cpus_free(&c);
+}
+
+Test(cpu_regs, ppc64_missing_field_gives_placeholder, .init = setup_ppc)
+{
+	struct ld_cpus c;
+
+	L.have[LF_PPC_VSR] = false;
+	read_cpus("ppc64-be", &c);
+	cr_assert_eq(c.regs, LD_REGS_NONE);
+	cr_assert(strstr(c.warning, "CPUPPCState.vsr"), "%s", c.warning);
+	ld_cpus_free(&c);
+}
+
+Test(cpu_regs, ppc64_implausible_cr_is_said, .init = setup_ppc)
+{
+	struct ld_error *err;
+	struct ld_cpus c;
+
+	w32(cpu_at(1) + ENV + P_CRF + 12, 0x10);
+	read_cpus("ppc64-be", &c);
+	cr_assert_eq(c.regs, LD_REGS_PPC);
+	cr_assert(c.implausible && strstr(c.implausible, "crf"));
+	err = ld_cpus_check_strict(&c, ld_arch_lookup("ppc64-be"));
+	cr_assert(err && strstr(err->message, "implausible"));
+	ld_error_free(err);
+	ld_cpus_free(&c);
+}
+
 /* cpu_get_dump_info()'s rules, as target/{i386,arm}/arch_dump.c have them. */
 Test(arch_choice, qemus_rules)
 {
@@ -808,9 +1102,14 @@ Test(arch_choice, qemus_rules)
 
 	f.target = "s390x";
 	cr_assert_eq(ld_arch_qemu_choice(&f, &class64)->id, LD_ARCH_S390);
-	/* ppc64's byte order needs MSR[LE], which is not read: no choice. */
+	/* ppc64: the first vCPU's interrupt byte order; big-endian without. */
 	f.target = "ppc64";
-	cr_assert_null(ld_arch_qemu_choice(&f, &class64));
-	cr_assert_null(ld_arch_for_target("ppc64"));
+	cr_assert_eq(ld_arch_for_target("ppc64")->id, LD_ARCH_PPC64_BE);
+	cr_assert_eq(ld_arch_qemu_choice(&f, &class64)->id, LD_ARCH_PPC64_BE);
+	cr_assert(class64);
+	f.ppc_ile = true;
+	cr_assert_eq(ld_arch_qemu_choice(&f, &class64)->id, LD_ARCH_PPC64_LE);
+	f.have_vcpu = false;
+	cr_assert_eq(ld_arch_qemu_choice(&f, &class64)->id, LD_ARCH_PPC64_BE);
 	cr_assert_null(ld_arch_for_target("riscv64"));
 }

@@ -551,9 +551,17 @@ static const enum ld_field absent_in_7_2[] = {
 	LF_FPST_A32, LF_FPST_A64, LF_FPST_A32_F16, LF_FPST_A64_F16,
 	LF_ARMCPU_IDREGS, LF_IDX_ID_AA64PFR0, LF_COUNT,
 };
+/* ... and ppc64 has no virtio-mem in 7.2. */
+static const enum ld_field absent_in_7_2_ppc64[] = {
+	LF_RB_GUEST_MEMFD, LF_VMEM_BITMAP, LF_VMEM_BITMAP_SIZE,
+	LF_VMEM_BLOCK_SIZE, LF_PPC_PRSTATUS_PID, LF_COUNT,
+};
 static const enum ld_field absent_in_10_0[] = {
 	LF_ARM_FP_STATUS_F16, LF_ARM_STD_FP_STATUS, LF_ARM_STD_FP_STATUS_F16,
 	LF_ARMCPU_IDREGS, LF_IDX_ID_AA64PFR0, LF_COUNT,
+};
+static const enum ld_field absent_in_10_0_ppc64[] = {
+	LF_VMEM_BITMAP, LF_VMEM_BITMAP_SIZE, LF_VMEM_BLOCK_SIZE, LF_COUNT,
 };
 /* 10.1 moved the ID registers into isar.idregs[]. */
 static const enum ld_field absent_in_10_2[] = {
@@ -569,14 +577,23 @@ static bool listed(const enum ld_field *list, int f)
 	return false;
 }
 
-static bool cpu_type_of(const char *type, bool x86)
+/* The target whose CPU a fact's type describes ("x86_64", ...), or NULL. */
+static const char *cpu_target_of(const char *type)
 {
-	if (x86)
-		return !strcmp(type, "X86CPU") || !strcmp(type, "CPUX86State") ||
-		       !strcmp(type, "SegmentCache");
-	return !strcmp(type, "ARMCPU") || !strcmp(type, "CPUARMState") ||
-	       !strcmp(type, "ARMFPStatusFlavour") ||
-	       !strcmp(type, "ARMIDRegisterIdx");
+	static const char *const t[][2] = {
+		{ "X86CPU", "x86_64" }, { "CPUX86State", "x86_64" },
+		{ "SegmentCache", "x86_64" },
+		{ "ARMCPU", "aarch64" }, { "CPUARMState", "aarch64" },
+		{ "ARMFPStatusFlavour", "aarch64" },
+		{ "ARMIDRegisterIdx", "aarch64" },
+		{ "PowerPCCPU", "ppc64" }, { "CPUPPCState", "ppc64" },
+		{ "PPCElfPrstatus", "ppc64" },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (!strcmp(type, t[i][0]))
+			return t[i][1];
+	return NULL;
 }
 
 /*
@@ -604,14 +621,17 @@ static void check_real_qemu(const char *dir, const char *name,
 	cr_log_info("%s/%s: open+resolve %.1f ms", dir, name, ms);
 	cr_expect_eq(ld_layout_first_missing(&l), -1);
 	cr_expect(l.have_symbol[LS_ADDRESS_SPACE_MEMORY]);
-	cr_expect(l.have_symbol[LS_VMCOREINFO_STATE]);
+	/* The vmcoreinfo device needs fw_cfg, which pseries has not. */
+	if (strstr(name, "ppc64"))
+		cr_expect_not(l.have_symbol[LS_VMCOREINFO_STATE]);
+	else
+		cr_expect(l.have_symbol[LS_VMCOREINFO_STATE]);
 	cr_expect(l.have_symbol[LS_CPUS]);
 	for (int f = 0; f < LF_COUNT; f++) {
-		const char *type = ld_field_descs[f].variants[0].type;
-		bool x86 = strstr(name, "x86_64") != NULL;
+		const char *tgt = cpu_target_of(ld_field_descs[f].variants[0].type);
 
-		/* Each binary has its own target's CPU, not the other's. */
-		if (cpu_type_of(type, !x86) || listed(absent, f)) {
+		/* Each binary has its own target's CPU, not the others'. */
+		if ((tgt && !strstr(name, tgt)) || listed(absent, f)) {
 			cr_expect_not(l.have[f], "%s found in %s/%s",
 				      ld_field_descs[f].key, dir, name);
 			continue;
@@ -642,6 +662,20 @@ Test(debuginfo, real_qemu_x86_64, .timeout = 60)
 Test(debuginfo, real_qemu_aarch64, .timeout = 60)
 {
 	check_real_qemu("qemu-debug", "qemu-system-aarch64", absent_in_7_2);
+}
+
+/* tests/build-debug-qemu.sh 10.0.13 misc: PPCElfPrstatus.pid (9.1 on) */
+Test(debuginfo, real_qemu_10_0_ppc64, .timeout = 60)
+{
+	check_real_qemu("qemu-debug-10.0.13-misc", "qemu-system-ppc64",
+			absent_in_10_0_ppc64);
+}
+
+/* tests/build-debug-qemu.sh 7.2 misc */
+Test(debuginfo, real_qemu_ppc64, .timeout = 60)
+{
+	check_real_qemu("qemu-debug-misc", "qemu-system-ppc64",
+			absent_in_7_2_ppc64);
 }
 
 /* QEMU 10.x: cpus_queue, fp_status[] and the FPST_* indexes. */

@@ -67,12 +67,19 @@ CB_ARCH = {"x86_64": 1, "aarch64": 2}
 
 # Guest-physical address of the control block per architecture.
 CB_ADDR = {"x86_64": 0x100000, "aarch64": 0x40300000}
+# ppc64 (pseries): above the payload image SLOF starts at 0x400000
+# (tests/guests/ppc64); payload-ppc64le.elf is the little-endian build.
+CB_ARCH["ppc64"] = 3
+CB_ADDR["ppc64"] = 0x500000
 HEARTBEAT_ADDR = {a: c + CB_OFF_HEARTBEAT for a, c in CB_ADDR.items()}
 STATE_ADDR = {a: c + CB_OFF_STATE for a, c in CB_ADDR.items()}
 TOKEN_ADDR = {a: c + CB_OFF_TOKEN for a, c in CB_ADDR.items()}
 
 PAYLOAD_NAME = {"x86_64": "payload-x86_64.elf",
                 "aarch64": "payload-aarch64.elf"}
+PAYLOAD_NAME["ppc64"] = "payload-ppc64be.elf"
+# Targets whose HMP `xp` prints words in big-endian order (the target's).
+XP_BIG_ENDIAN = {"ppc64"}
 
 STOCK_FIRMWARE_DIRS = ["/usr/share/qemu", "/usr/share/seabios",
                        "/usr/lib/ipxe/qemu"]
@@ -141,6 +148,13 @@ def installs():
     res = [
         Install("stock-7.2", "7.2", "stock", "/usr/bin"),
         _debug_install("7.2", "qemu-debug"),
+        # ppc64 and s390x of the same source (build-debug-qemu.sh 7.2 misc).
+        Install("debug-7.2-misc", "7.2", "dwarf",
+                os.path.join(CACHE, "qemu-debug-misc", "bin"),
+                firmware_dirs=STOCK_FIRMWARE_DIRS),
+        Install("debug-10.0.13-misc", "10.0.13", "dwarf",
+                os.path.join(CACHE, "qemu-debug-10.0.13-misc", "bin"),
+                firmware_dirs=STOCK_FIRMWARE_DIRS),
         _debug_install("10.0.2", "qemu-debug-10.0.2"),
         _debug_install("10.0.13", "qemu-debug-10.0.13"),
         _debug_install("10.2.2", "qemu-debug-10.2.2"),
@@ -385,6 +399,10 @@ class VM:
                 vals.append(int(word, 16))
         if len(vals) != count:
             raise HarnessError("xp 0x%x: unexpected output %r" % (addr, out))
+        if self.arch in XP_BIG_ENDIAN:
+            # The control block is little-endian on every guest.
+            vals = [int.from_bytes(v.to_bytes(8, "big"), "little")
+                    for v in vals]
         return vals
 
     def read_phys(self, addr, size):

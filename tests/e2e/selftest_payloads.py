@@ -34,6 +34,7 @@ CASES = [
     ("x86_64 pc 128M", "x86_64", "pc", "128M", [], 60),
     ("x86_64 q35 5G split", "x86_64", "q35", "5G", [], 300),
     ("aarch64 virt 128M", "aarch64", "virt", "128M", [], 60),
+    ("ppc64 pseries 256M", "ppc64", "pseries", "256M", [], 60),
     ("aarch64 virt 512M 2 NUMA memdevs", "aarch64", "virt", "512M", NUMA2,
      60),
 ]

@@ -7,7 +7,9 @@ qemu-livedump's vmcore must equal QEMU's own note byte for byte (same
 names, types, order), on every QEMU tests/setup-qemus.sh makes: Debian 12's
 7.2 and its debug build, bookworm-backports' 10.0.2, Debian 13's 10.0.13 in
 a chroot (layout profiles), debug builds of 10.0.13 and 10.2.2 (DWARF);
-rip/pc and rsp/sp must match HMP `info registers`.
+ppc64 pseries (BE and LE guests, default CPU and POWER7) on Debian 12's 7.2,
+its misc debug build and 10.0.13's; rip/pc/nip and rsp/sp/r1 must match HMP
+`info registers`.
 
 Usage: test_cpu_notes.py [--keep DIR] [--only NAME-SUBSTRING]
 Env: QLD_TOOL (default /tmp/qld-build/werror/src/qemu-livedump),
@@ -93,6 +95,14 @@ def hmp_registers(vm):
         for m in re.finditer(r"\b([A-Z][A-Z0-9]*)\s*=\s*([0-9a-fA-F]+)\b",
                              line):
             cur.setdefault(m.group(1), int(m.group(2), 16))
+        # ppc: "NIP 0000000000400d00   LR ...", "GPR00 v0 v1 v2 v3"
+        m = re.match(r"^NIP\s+([0-9a-fA-F]+)\b", line)
+        if m:
+            cur.setdefault("NIP", int(m.group(1), 16))
+        m = re.match(r"^GPR(\d\d)((?:\s+[0-9a-fA-F]{16}){4})\s*$", line)
+        if m:
+            for i, v in enumerate(m.group(2).split()):
+                cur.setdefault("R%d" % (int(m.group(1)) + i), int(v, 16))
     return cpus
 
 
@@ -104,6 +114,9 @@ def prstatus_pc_sp(note, arch, endian):
     if arch == "x86_64":
         regs = struct.unpack_from(endian + "27Q", d, 112)
         return regs[16], regs[19]          # rip, rsp
+    if arch == "ppc64":
+        regs = struct.unpack_from(endian + "44Q", d, 112)
+        return regs[32], regs[1]           # nip, r1
     regs = struct.unpack_from(endian + "34Q", d, 112)
     return regs[32], regs[31]              # pc, sp
 
@@ -183,6 +196,20 @@ CASES = [
     # the i386 NT_PRSTATUS (in an ELFCLASS64 EM_386 file); -a 386.
     ("x86_64-prelaunch-386", "x86_64", "q35", "256M", None, "386"),
 ]
+# ppc64 pseries (TCG): no -a, the tool picks QEMU's byte order; on the
+# QEMUs that have qemu-system-ppc64 (optional 7th field: the installs,
+# and another build of the payload).  The default CPU is the machine's
+# (7.2: POWER9, 10.0: POWER10).
+PPC64_INSTALLS = [("stock", "stock-7.2"), ("debug-misc", "debug-7.2-misc"),
+                  ("debug-10.0.13-misc", "debug-10.0.13-misc")]
+CASES += [
+    ("ppc64-pseries-be", "ppc64", "pseries", "256M", None, None,
+     {"installs": PPC64_INSTALLS}),
+    ("ppc64-pseries-le", "ppc64", "pseries", "256M", None, None,
+     {"installs": PPC64_INSTALLS, "payload": "payload-ppc64le.elf"}),
+    ("ppc64-pseries-power7-le", "ppc64", "pseries", "256M", "POWER7", None,
+     {"installs": PPC64_INSTALLS, "payload": "payload-ppc64le.elf"}),
+]
 
 
 # Every QEMU the notes are proven on (tests/setup-qemus.sh makes them);
@@ -194,14 +221,16 @@ INSTALLS = [("stock", "stock-7.2"), ("debug", "debug-7.2"),
             ("debug-10.2.2", "debug-10.2.2")]
 
 
-def installs():
+def installs(case):
     all_ = qh.installs()
     all_["debug-7.2"].bindir = DEBUG_DIR
-    return [(kind, all_[name]) for kind, name in INSTALLS]
+    names = case[6].get("installs", INSTALLS) if len(case) > 6 else INSTALLS
+    return [(kind, all_[name]) for kind, name in names]
 
 
 def run_case(case, kind, install, payloads, workdir):
-    name, arch, machine, mem, cpu, tool_arch = case
+    name, arch, machine, mem, cpu, tool_arch = case[:6]
+    payload = case[6].get("payload") if len(case) > 6 else None
     tag = "%s-%s" % (name, kind)
     extra = ["-smp", "2"]
     if cpu:
@@ -211,7 +240,8 @@ def run_case(case, kind, install, payloads, workdir):
     if prelaunch:
         extra.append("-S")
     with qh.start_payload_vm(arch, machine, mem, token, payloads, extra,
-                             accel="tcg", install=install) as vm:
+                             accel="tcg", install=install,
+                             payload=payload) as vm:
         if not prelaunch:
             qh.wait_until_stamped(vm, 300)
             vm.pause()
@@ -239,8 +269,9 @@ def run_case(case, kind, install, payloads, workdir):
                     pc, sp = prstatus_pc_sp(n, arch, oc.endian)
                     h = hmp[i]
                     # A CPU outside long mode shows EIP/ESP.
-                    hpc = h.get("RIP", h.get("EIP", h.get("PC")))
-                    hsp = h.get("RSP", h.get("ESP", h.get("SP")))
+                    hpc = h.get("RIP", h.get("EIP", h.get("PC",
+                                                          h.get("NIP"))))
+                    hsp = h.get("RSP", h.get("ESP", h.get("SP", h.get("R1"))))
                     if (pc, sp) != (hpc, hsp):
                         ok = False
                         detail = "CPU %d: pc/sp %#x/%#x, HMP %s/%s" % (
@@ -282,7 +313,7 @@ def main():
     os.makedirs(workdir, exist_ok=True)
     try:
         for case in CASES:
-            for kind, install in installs():
+            for kind, install in installs(case):
                 tag = "%s-%s" % (case[0], kind)
                 if only and only not in tag:
                     continue

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """The compressed kdump formats (-f kdump-*) against QEMU's own kdump output
 and against readers nobody here wrote, on a paused stamp-payload guest of
-Debian 12's QEMU 7.2 (x86_64 pc, aarch64 virt):
+Debian 12's QEMU 7.2 (x86_64 pc, aarch64 virt; ppc64 pseries, BE and LE,
+kdump_oracle only):
 
   kdump_oracle_*   QMP dump-guest-memory format=kdump-zlib (makedumpfile's
                    flattened stream; 7.2 has no lzo/snappy build and no
@@ -45,6 +46,8 @@ KDUMP_CHECK = os.path.normpath(os.path.join(HERE, "..", "linux",
 BLOCK = {"x86_64": None, "aarch64": 65536}
 CASES = {"x86_64": ("pc", "512M", ["-smp", "2"]),
          "aarch64": ("virt", "256M", [])}
+# ppc64 pseries: QEMU's block size is 64 KiB there too (arch_dump.c).
+CASES["ppc64"] = ("pseries", "256M", ["-smp", "2"])
 
 TESTS = []
 
@@ -62,8 +65,8 @@ def need(prog, package):
 
 def tool_stream(ctx, vm, out, *extra):
     """The tool with -o - into a pipe (not a file), copied to OUT."""
-    argv = [ctx.tool, "-p", str(vm.pid), "-a", tl.TOOL_ARCH[vm.arch],
-            "-o", "-"] + list(extra)
+    arch = ["-a", tl.TOOL_ARCH[vm.arch]] if vm.arch in tl.TOOL_ARCH else []
+    argv = [ctx.tool, "-p", str(vm.pid)] + arch + ["-o", "-"] + list(extra)
     t0 = time.monotonic()
     with open(out, "wb") as f:
         p = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
@@ -123,13 +126,14 @@ def first_diff_files(a, b):
             off += len(x)
 
 
-def paused_vm(ctx, arch, kind="stock"):
+def paused_vm(ctx, arch, kind="stock", payload=None, more=()):
     install = ctx.install(arch, kind)
     machine, mem, extra = CASES[arch]
     token = qh.new_token()
     vm = qh.start_payload_vm(arch, machine, mem, token, ctx.payloads,
-                             extra, accel=ctx.accel(arch, install),
-                             install=install)
+                             extra + list(more),
+                             accel=ctx.accel(arch, install),
+                             install=install, payload=payload)
     try:
         qh.wait_until_stamped(vm, 300)
         vm.pause()
@@ -165,13 +169,13 @@ def same_stream(c, ours, theirs, what):
     return "equal after makedumpfile -R only"
 
 
-def kdump_oracle(ctx, arch, kind="stock"):
+def kdump_oracle(ctx, arch, kind="stock", payload=None, more=()):
     """Every kdump format this QEMU writes vs the tool's, of the same paused
     VM: QEMU's kdump-* stream vs the tool's -o - into a pipe; QEMU's
     kdump-raw-* file (8.2 and newer) vs the tool's -o FILE, which may differ
     only by the room a file keeps for a VMCOREINFO note found later."""
     c = Checks()
-    vm, _ = paused_vm(ctx, arch, kind)
+    vm, _ = paused_vm(ctx, arch, kind, payload, more)
     done = []
     with vm:
         hb = qh.read_heartbeat(vm)
@@ -302,6 +306,18 @@ def kdump_oracle_chroot_10_0_13_x86_64_pc_512M(ctx):
 @test
 def kdump_oracle_debug_10_2_2_x86_64_pc_512M(ctx):
     kdump_oracle(ctx, "x86_64", "debug-10.2.2")
+
+
+@test
+def kdump_oracle_stock_ppc64_pseries_256M(ctx):
+    kdump_oracle(ctx, "ppc64")
+
+
+@test
+def kdump_oracle_stock_ppc64le_pseries_power7_256M(ctx):
+    # The little-endian guest on POWER7: QEMU's kdump is little-endian.
+    kdump_oracle(ctx, "ppc64", payload="payload-ppc64le.elf",
+                 more=("-cpu", "POWER7"))
 
 
 @test

@@ -73,6 +73,8 @@ SHIPPED = {
 CPU_NOTE_NAMES = ("CORE", "QEMU", "LINUX")
 TOOL_ARCH = {"x86_64": "X86_64", "aarch64": "aarch64-le"}
 EM = {"x86_64": 62, "aarch64": 183}
+# ppc64: no -a; the tool picks ppc64-be or -le from the first vCPU.
+EM["ppc64"] = 21
 NT_PRSTATUS = 1
 GiB = 1 << 30
 
@@ -248,8 +250,9 @@ def run_tool(ctx, argv_tail, report_path=None, timeout=900):
 
 
 def dump(ctx, vm, out, *extra):
-    return run_tool(ctx, ["-p", str(vm.pid), "-a", TOOL_ARCH[vm.arch],
-                          "-o", out] + list(extra), out + ".json")
+    arch = ["-a", TOOL_ARCH[vm.arch]] if vm.arch in TOOL_ARCH else []
+    return run_tool(ctx, ["-p", str(vm.pid)] + arch + ["-o", out] +
+                    list(extra), out + ".json")
 
 
 SCHEMA = os.path.join(SRCDIR, "docs", "report.schema.json")
@@ -401,8 +404,10 @@ def check_core_shape(c, core, arch, vcpus=1):
 
 
 # --- test bodies ----------------------------------------------------------
-def stamps_live(ctx, arch, machine, mem, kind, freeze="meta", extra=()):
-    """Run the tool on the RUNNING VM; the vmcore must hold every stamp."""
+def stamps_live(ctx, arch, machine, mem, kind, freeze="meta", extra=(),
+                payload=None):
+    """Run the tool on the RUNNING VM; the vmcore must hold every stamp
+    (payload: another build of the stamp payload)."""
     c = Checks()
     install = ctx.install(arch, kind)
     accel = ctx.accel(arch, install)
@@ -410,7 +415,7 @@ def stamps_live(ctx, arch, machine, mem, kind, freeze="meta", extra=()):
     out = ctx.path("stamps.vmcore")
     with qh.start_payload_vm(arch, machine, mem, token, ctx.payloads,
                              list(extra), accel=accel,
-                             install=install) as vm:
+                             install=install, payload=payload) as vm:
         t_stamp = qh.wait_until_stamped(vm, 120)
         live = qh.read_descriptor(vm)
         check_vm_running(c, vm, "before the dump")
@@ -535,14 +540,16 @@ def compare_with_oracle(c, ours_path, qemu_path):
 
 
 def oracle(ctx, arch, machine, mem, kind, extra=(), want=None,
-           payload=None, big_endian=False):
+           payload=None, big_endian=False, auto_arch=None, check_core=None):
     """Paused VM: qemu-livedump's vmcore vs QEMU's dump-guest-memory.
 
     want(loads) -> problem string or None: checks the setup really has the
     RAM layout this case is about (e.g. split around the 4 GiB hole).
     payload: another build of the stamp payload; big_endian: its guest
     runs big-endian, and the tool, told no -a, must find that out and
-    write what QEMU writes (a big-endian vmcore)."""
+    write what QEMU writes (a big-endian vmcore).  auto_arch: the tool,
+    told no -a, must write this arch (its byte order, named in the
+    summary); check_core(c, core): more checks of the tool's vmcore."""
     c = Checks()
     install = ctx.install(arch, kind)
     accel = ctx.accel(arch, install)
@@ -559,7 +566,7 @@ def oracle(ctx, arch, machine, mem, kind, extra=(), want=None,
             raise Fail("not paused after stop: %r" % st)
         hb = qh.read_heartbeat(vm)
         t_qemu = qh.qmp_dump(vm, theirs)
-        if big_endian:
+        if big_endian or auto_arch:
             run = run_tool(ctx, ["-p", str(vm.pid), "-o", ours],
                            ours + ".json")
         else:
@@ -587,6 +594,15 @@ def oracle(ctx, arch, machine, mem, kind, extra=(), want=None,
                          "guest is not big-endian")
                 c.expect("aarch64-be" in run.stderr, "the summary does not "
                          "name aarch64-be: %s" % run.stderr[-300:])
+            if auto_arch:
+                end = ">" if auto_arch.endswith("-be") else "<"
+                c.expect(core.endian == end, "vmcore endian %r, want %r "
+                         "(%s)" % (core.endian, end, auto_arch))
+                c.expect("(%s)" % auto_arch in run.stderr, "the summary "
+                         "does not name %s: %s" % (auto_arch,
+                                                   run.stderr[-300:]))
+            if check_core:
+                check_core(c, core)
             desc, checked = check_core_stamps(c, core, arch, token,
                                               hb_range=(hb, hb))
         if loads is not None and want is not None:
@@ -683,10 +699,12 @@ def write_profile(ctx, arch):
     write_profile_for(ctx, arch, "stock-7.2")
 
 
-def write_profile_for(ctx, arch, stock_name):
-    """The shipped profile of a stock QEMU is what its debug build gives."""
+def write_profile_for(ctx, arch, stock_name, debug_name=None):
+    """The shipped profile of a stock QEMU is what its debug build gives
+    (debug_name: the debug build to use, if not the usual one)."""
     c = Checks()
-    pattern, debug_name = SHIPPED[stock_name]
+    pattern, usual_debug = SHIPPED[stock_name]
+    debug_name = debug_name or usual_debug
     debug = ctx.binary(arch, debug_name)
     stock = ctx.binary(arch, stock_name)
     shipped = os.path.join(PROFILE_DIR, pattern % arch)
@@ -1216,6 +1234,107 @@ def oracle_stock_x86_64_pc_4G(ctx):
 def oracle_stock_x86_64_q35_4G_numa_memfd_dimm(ctx):
     oracle(ctx, "x86_64", "q35", "4G,slots=2,maxmem=8G", "stock",
            Q35_NUMA_DIMM, want_q35_split_dimm)
+
+
+# --- ppc64 (pseries, SLOF, TCG) ---------------------------------------------
+# QEMU 7.2 decides a ppc64 dump's byte order by the first vCPU's interrupt
+# endianness (target/ppc/arch_dump.c): on a POWER8+ CPU (pseries' default is
+# POWER9) HID0[HILE], which a pseries guest cannot set, so the dump of a
+# little-endian guest is big-endian too; on POWER7 it is LPCR[ILE], which
+# the little-endian payload sets with H_SET_MODE, as Linux does.
+PPC64_LE = "payload-ppc64le.elf"
+
+
+def ppc64_msr_le(want):
+    """check_core: the first vCPU's MSR[LE] in NT_PRSTATUS is WANT."""
+    def check(c, core):
+        pr = [n for n in core.notes() if n.name == "CORE" and
+              n.type == NT_PRSTATUS]
+        if not c.expect(pr and len(pr[0].desc) == 504,
+                        "no ppc64 NT_PRSTATUS"):
+            return
+        msr, = struct.unpack_from(core.endian + "Q", pr[0].desc,
+                                  112 + 33 * 8)
+        c.expect(bool(msr & 1) == want, "MSR %#x: LE %s, want %s" %
+                 (msr, bool(msr & 1), want))
+    return check
+
+
+@test
+def profile_ppc64_matches_shipped(ctx):
+    write_profile_for(ctx, "ppc64", "stock-7.2", "debug-7.2-misc")
+
+
+@test
+def stamps_stock_ppc64_pseries_256M(ctx):
+    stamps_live(ctx, "ppc64", "pseries", "256M", "stock")
+
+
+@test
+def stamps_stock_ppc64le_pseries_256M(ctx):
+    stamps_live(ctx, "ppc64", "pseries", "256M", "stock", payload=PPC64_LE)
+
+
+@test
+def stamps_dwarf_ppc64_pseries_256M(ctx):
+    stamps_live(ctx, "ppc64", "pseries", "256M", "debug-7.2-misc")
+
+
+@test
+def oracle_stock_ppc64_pseries_256M(ctx):
+    oracle(ctx, "ppc64", "pseries", "256M", "stock", auto_arch="ppc64-be",
+           check_core=ppc64_msr_le(False))
+
+
+@test
+def oracle_stock_ppc64le_pseries_256M(ctx):
+    # A little-endian guest on POWER9: QEMU's dump (and ours) big-endian.
+    oracle(ctx, "ppc64", "pseries", "256M", "stock", payload=PPC64_LE,
+           auto_arch="ppc64-be", check_core=ppc64_msr_le(True))
+
+
+@test
+def oracle_stock_ppc64le_pseries_power7_256M(ctx):
+    # LPCR[ILE] decides on POWER7: a little-endian vmcore.
+    oracle(ctx, "ppc64", "pseries", "256M", "stock", ("-cpu", "POWER7"),
+           payload=PPC64_LE, auto_arch="ppc64-le",
+           check_core=ppc64_msr_le(True))
+
+
+@test
+def oracle_dwarf_ppc64_pseries_smp2(ctx):
+    oracle(ctx, "ppc64", "pseries", "256M", "debug-7.2-misc", ("-smp", "2"),
+           auto_arch="ppc64-be")
+
+
+@test
+def oracle_dwarf_ppc64le_pseries_power7_smp2(ctx):
+    oracle(ctx, "ppc64", "pseries", "256M", "debug-7.2-misc",
+           ("-smp", "2", "-cpu", "POWER7"), payload=PPC64_LE,
+           auto_arch="ppc64-le")
+
+
+# 10.0.13 (DWARF has PPCElfPrstatus.pid): pr_pid is written, and with
+# MSR[HV] gone from pseries' msr_mask LPCR[ILE] decides: the little-endian
+# guest's dump is little-endian on the default POWER10.
+@test
+def oracle_debug_10_0_13_misc_ppc64_pseries_smp2(ctx):
+    oracle(ctx, "ppc64", "pseries", "256M", "debug-10.0.13-misc",
+           ("-smp", "2"), auto_arch="ppc64-be",
+           check_core=ppc64_msr_le(False))
+
+
+@test
+def oracle_debug_10_0_13_misc_ppc64le_pseries_smp2(ctx):
+    oracle(ctx, "ppc64", "pseries", "256M", "debug-10.0.13-misc",
+           ("-smp", "2"), payload=PPC64_LE, auto_arch="ppc64-le",
+           check_core=ppc64_msr_le(True))
+
+
+@test
+def stamps_debug_10_0_13_misc_ppc64le_pseries_256M(ctx):
+    stamps_live(ctx, "ppc64", "pseries", "256M", "debug-10.0.13-misc",
+                payload=PPC64_LE)
 
 
 # --- debuginfod, then the profile cache -----------------------------------

@@ -3,7 +3,9 @@
 # Build the test guest payloads into OUTDIR:
 #   payload-aarch64.elf  (aarch64 virt, -kernel ELF64)
 #   payload-x86_64.elf   (multiboot v1 ELF32, switches to long mode)
-# Needs only gcc/binutils for the host (x86_64) and aarch64-linux-gnu-*.
+#   payload-ppc64be.elf, payload-ppc64le.elf (pseries, -kernel for SLOF)
+# Needs only gcc/binutils for the host (x86_64), aarch64-linux-gnu-*,
+# powerpc64-linux-gnu-* and powerpc64le-linux-gnu-*.
 set -euo pipefail
 
 if [ $# -ne 1 ]; then
@@ -55,4 +57,21 @@ ld -m elf_x86_64 -nostdlib -static -z max-page-size=0x1000 \
 	"$tmp"/x86-*.o
 objcopy -O elf32-i386 "$tmp/payload-x86_64.64" "$tmp/payload-x86_64.elf"
 mv "$tmp/payload-x86_64.elf" "$out/payload-x86_64.elf"
+
+# ppc64 (pseries): one source built big-endian (ELFv1) and little-endian
+# (ELFv2, switches MSR[LE] on at entry); both are -kernel ELFs for SLOF.
+pflags="${cflags/-mgeneral-regs-only/} -msoft-float -mno-altivec -mno-vsx"
+for e in be le; do
+	P=powerpc64-linux-gnu-
+	[ $e = le ] && P=powerpc64le-linux-gnu-
+	for f in ppc64/start.S ppc64/main.c stamp.c; do
+		"${P}gcc" $pflags -Wa,-mpower9,-mregnames -c "$src/$f" \
+			-o "$tmp/ppc64$e-$(basename "${f%.*}").o"
+	done
+	"${P}ld" -nostdlib -static -z max-page-size=0x1000 -z noexecstack \
+		--no-warn-rwx-segments -T "$src/ppc64/link.ld" \
+		-o "$tmp/payload-ppc64$e.elf" "$tmp"/ppc64$e-*.o
+	mv "$tmp/payload-ppc64$e.elf" "$out/payload-ppc64$e.elf"
+done
 echo "built $out/payload-aarch64.elf $out/payload-aarch64be.elf $out/payload-x86_64.elf"
+echo "built $out/payload-ppc64be.elf $out/payload-ppc64le.elf"

@@ -9,11 +9,11 @@ static u64 resv_lo, resv_hi, addr_limit;
 
 /*
  * What the host reads is little-endian whatever the guest's data order: a
- * big-endian build (aarch64-be, SCTLR_EL1.EE set) swaps.
+ * big-endian build (aarch64-be with SCTLR_EL1.EE set, ppc64) swaps.
  */
 static u64 le64(u64 v)
 {
-#ifdef __AARCH64EB__
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 	return __builtin_bswap64(v);
 #else
 	return v;

@@ -1,0 +1,71 @@
+# qemu-livedump layout profile: struct layouts of one QEMU build,
+# taken from its DWARF (qemu-livedump --write-profile).
+qemu-livedump-profile 1
+qemu-version 7.2.22
+target ppc64
+host-arch x86_64
+build-id e7f628a50b927330a79876c6fa144b8fa8b3dcaf
+build-id de2548cc16d54c7da212b10d9b7c6b25ac8d4178
+field AddressSpace.name 16 8
+field AddressSpace.current_map 32 8
+field FlatView.ranges 24 8
+field FlatView.nr 32 4
+field sizeof(FlatRange) 0 64
+field FlatRange.mr 0 8
+field FlatRange.offset_in_region 8 8
+field FlatRange.addr.start 16 16
+field FlatRange.addr.size 32 16
+field sizeof(MemoryRegion) 0 272
+field MemoryRegion.ram 41 1
+field MemoryRegion.ram_device 153 1
+field MemoryRegion.nonvolatile 44 1
+field MemoryRegion.ram_block 56 8
+field MemoryRegion.alias 160 8
+field MemoryRegion.alias_offset 168 8
+field MemoryRegion.name 232 8
+field MemoryRegion.rdm 256 8
+field sizeof(RAMBlock) 0 416
+field RAMBlock.mr 16 8
+field RAMBlock.host 24 8
+field RAMBlock.offset 40 8
+field RAMBlock.used_length 48 8
+field RAMBlock.max_length 56 8
+field RAMBlock.idstr 76 256
+field Object.class 0 8
+field ObjectClass.type 0 8
+field TypeImpl.name 0 8
+field sizeof(Int128) 0 16
+field Int128.lo 0 8
+field Int128.hi 8 8
+field CPUTailQ.tqh_first 0 8
+field CPUState.node.tqe_next 584 8
+field CPUState.cpu_index 752 4
+field VMCoreInfoState.has_vmcoreinfo 160 1
+field VMCoreInfoState.vmcoreinfo.guest_format 170 2
+field VMCoreInfoState.vmcoreinfo.size 172 4
+field VMCoreInfoState.vmcoreinfo.paddr 176 8
+field sizeof(float_status) 0 14
+field float_status.float_exception_flags 0 2
+field PowerPCCPU.env 6080 88256
+field CPUPPCState.gpr 0 256
+field CPUPPCState.lr 512 8
+field CPUPPCState.ctr 520 8
+field CPUPPCState.crf 528 32
+field CPUPPCState.xer 568 8
+field CPUPPCState.so 576 8
+field CPUPPCState.ov 584 8
+field CPUPPCState.ca 592 8
+field CPUPPCState.ov32 600 8
+field CPUPPCState.ca32 608 8
+field CPUPPCState.msr 640 8
+field CPUPPCState.nip 680 8
+field CPUPPCState.spr 2808 8192
+field CPUPPCState.vscr 84732 4
+field CPUPPCState.vsr 84736 1024
+field CPUPPCState.vscr_sat 85760 16
+field CPUPPCState.spe_acc 85776 8
+field CPUPPCState.spe_fscr 85784 4
+field CPUPPCState.fpscr 85816 8
+field CPUPPCState.insns_flags2 85888 8
+field CPUPPCState.has_hv_mode 86793 1
+field CPUPPCState.msr_mask 85848 8
