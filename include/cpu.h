@@ -6,15 +6,20 @@
  * read, how to decode it into the plain register structs below, and which
  * notes QEMU builds from them (into any ld_note_sink).
  *
- * The list and each vCPU's register file (X86CPU.env / ARMCPU.env) are read
- * while the target is frozen, one read per vCPU, bounded and cycle-checked.
+ * The list and each vCPU's register file (X86CPU.env / ARMCPU.env /
+ * S390CPU.env) are read while the target is frozen, one read per vCPU,
+ * bounded and cycle-checked.
  * The notes are the ones QEMU 7.2's dump-guest-memory writes for the arch:
  *
  *   X86_64      per CPU "CORE" NT_PRSTATUS (x86_64), then per CPU "QEMU"
  *   386         per CPU "CORE" NT_PRSTATUS (i386), then per CPU "QEMU"
  *   aarch64-*   per CPU "CORE" NT_PRSTATUS, "CORE" NT_PRFPREG and, for SVE
  *               CPUs, "LINUX" NT_ARM_SVE
- *   s390, ppc64 placeholder: per CPU a zeroed NT_PRSTATUS with pr_pid
+ *   s390        per CPU "CORE" NT_PRSTATUS, NT_FPREGSET, then "LINUX"
+ *               prefix, control registers, CPU timer, TOD comparator, TOD
+ *               programmable register, vector registers low and high,
+ *               guarded-storage control block
+ *   ppc64       placeholder: per CPU a zeroed NT_PRSTATUS with pr_pid
  *
  * When the layout lacks a register field the arch needs, every vCPU gets the
  * placeholder note and ld_cpus.warning names the field.
@@ -70,12 +75,27 @@ struct ld_arm_regs {
 	unsigned char *p;	/* 17 * vq * 2 bytes */
 };
 
+/* CPUS390XState's registers, as QEMU's s390x notes take them. */
+struct ld_s390_regs {
+	uint64_t psw_mask, psw_addr;
+	uint64_t gprs[16];
+	uint32_t acrs[16];
+	uint32_t fpc;
+	uint64_t vregs[32][2];	/* [i][0]: high half (FPR i for i < 16) */
+	uint64_t cregs[16];
+	uint64_t gscb[4];
+	uint64_t prefix;	/* psa */
+	uint64_t cputm, ckc;
+	uint32_t todpr;
+};
+
 struct ld_vcpu {
 	uint64_t addr;		/* CPUState (= its ArchCPU) in the target */
 	int cpu_index;
 	union {
 		struct ld_x86_regs x86;
 		struct ld_arm_regs arm;
+		struct ld_s390_regs s390;
 	} r;			/* per ld_cpus.regs */
 };
 
@@ -83,6 +103,7 @@ enum ld_regs_kind {
 	LD_REGS_NONE,		/* placeholder notes */
 	LD_REGS_X86,
 	LD_REGS_ARM,
+	LD_REGS_S390,
 };
 
 struct ld_cpus {

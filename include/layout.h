@@ -137,6 +137,21 @@ enum ld_field {
 	LF_ARMCPU_ID_AA64PFR0,		/* ARMCPU.isar.id_aa64pfr0 (<= 10.0) */
 	LF_ARMCPU_IDREGS,		/* uint64_t ARMCPU.isar.idregs[] (10.1+) */
 	LF_IDX_ID_AA64PFR0,		/* its index: ID_AA64PFR0_EL1_IDX */
+	/* s390x vCPU registers (optional: S390CPU's env, see cpu-s390.c) */
+	LF_S390CPU_ENV,			/* S390CPU.env (CPUS390XState) */
+	LF_S390_REGS,			/* uint64_t regs[16] */
+	LF_S390_VREGS,			/* uint64_t vregs[32][2]: FPR i is
+					   vregs[i][0] */
+	LF_S390_AREGS,			/* uint32_t aregs[16] */
+	LF_S390_GSCB,			/* uint64_t gscb[4] */
+	LF_S390_FPC,			/* uint32_t fpc */
+	LF_S390_PSW_MASK,		/* uint64_t psw.mask */
+	LF_S390_PSW_ADDR,		/* uint64_t psw.addr */
+	LF_S390_PSA,			/* uint64_t psa (the prefix) */
+	LF_S390_CREGS,			/* uint64_t cregs[16] */
+	LF_S390_CKC,			/* uint64_t ckc */
+	LF_S390_CPUTM,			/* uint64_t cputm */
+	LF_S390_TODPR,			/* uint32_t todpr */
 
 	LF_COUNT
 };

@@ -550,14 +550,19 @@ static bool listed(const enum ld_field *list, int f)
 	return false;
 }
 
-static bool cpu_type_of(const char *type, bool x86)
+/* The QEMU target whose CPU a fact's type belongs to, or NULL: common. */
+static const char *cpu_target_of(const char *type)
 {
-	if (x86)
-		return !strcmp(type, "X86CPU") || !strcmp(type, "CPUX86State") ||
-		       !strcmp(type, "SegmentCache");
-	return !strcmp(type, "ARMCPU") || !strcmp(type, "CPUARMState") ||
-	       !strcmp(type, "ARMFPStatusFlavour") ||
-	       !strcmp(type, "ARMIDRegisterIdx");
+	if (!strcmp(type, "X86CPU") || !strcmp(type, "CPUX86State") ||
+	    !strcmp(type, "SegmentCache"))
+		return "x86_64";
+	if (!strcmp(type, "ARMCPU") || !strcmp(type, "CPUARMState") ||
+	    !strcmp(type, "ARMFPStatusFlavour") ||
+	    !strcmp(type, "ARMIDRegisterIdx"))
+		return "aarch64";
+	if (!strcmp(type, "S390CPU") || !strcmp(type, "CPUS390XState"))
+		return "s390x";
+	return NULL;
 }
 
 /*
@@ -588,11 +593,10 @@ static void check_real_qemu(const char *dir, const char *name,
 	cr_expect(l.have_symbol[LS_VMCOREINFO_STATE]);
 	cr_expect(l.have_symbol[LS_CPUS]);
 	for (int f = 0; f < LF_COUNT; f++) {
-		const char *type = ld_field_descs[f].variants[0].type;
-		bool x86 = strstr(name, "x86_64") != NULL;
+		const char *target = cpu_target_of(ld_field_descs[f].variants[0].type);
 
-		/* Each binary has its own target's CPU, not the other's. */
-		if (cpu_type_of(type, !x86) || listed(absent, f)) {
+		/* Each binary has its own target's CPU, not another's. */
+		if ((target && !strstr(name, target)) || listed(absent, f)) {
 			cr_expect_not(l.have[f], "%s found in %s/%s",
 				      ld_field_descs[f].key, dir, name);
 			continue;
