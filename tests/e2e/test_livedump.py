@@ -1384,6 +1384,42 @@ add_version_tests("debug-10.0.13")
 add_version_tests("debug-10.2.2")
 
 
+# --- s390x (s390-ccw-virtio, TCG) -----------------------------------------
+# Debian 12's stripped qemu-system-s390x (qemu-system-misc) through the
+# shipped profile, and the misc group of the 7.2 debug build (DWARF).  The
+# 10.x installs have no qemu-system-s390x: s390x is proven on 7.2 only.
+TOOL_ARCH["s390x"] = "s390"
+EM["s390x"] = 22
+S390X_MACHINE = "s390-ccw-virtio"
+
+
+@test
+def profile_s390x_matches_shipped(ctx):
+    write_profile(ctx, "s390x")
+
+
+@test
+def stamps_stock_s390x_ccw_256M(ctx):
+    stamps_live(ctx, "s390x", S390X_MACHINE, "256M", "stock")
+
+
+@test
+def stamps_dwarf_s390x_ccw_256M(ctx):
+    stamps_live(ctx, "s390x", S390X_MACHINE, "256M", "dwarf")
+
+
+@test
+def oracle_stock_s390x_ccw_256M_smp2(ctx):
+    # Two vCPUs, the second stopped (no SIGP): QEMU writes all ten notes
+    # of each, big-endian but for pr_pid, in its host's order.
+    oracle(ctx, "s390x", S390X_MACHINE, "256M", "stock", ("-smp", "2"))
+
+
+@test
+def oracle_dwarf_s390x_ccw_256M_smp2(ctx):
+    oracle(ctx, "s390x", S390X_MACHINE, "256M", "dwarf", ("-smp", "2"))
+
+
 # --- runner ---------------------------------------------------------------
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
