@@ -36,6 +36,8 @@ CASES = [
     ("aarch64 virt 128M", "aarch64", "virt", "128M", [], 60),
     ("aarch64 virt 512M 2 NUMA memdevs", "aarch64", "virt", "512M", NUMA2,
      60),
+    ("s390x s390-ccw-virtio 256M smp2", "s390x", "s390-ccw-virtio", "256M",
+     ["-smp", "2"], 60),
 ]
 
 # --all adds these (slower or redundant with the above).
