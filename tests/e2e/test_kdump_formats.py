@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """The compressed kdump formats (-f kdump-*) against QEMU's own kdump output
 and against readers nobody here wrote, on a paused stamp-payload guest of
-Debian 12's QEMU 7.2 (x86_64 pc, aarch64 virt):
+Debian 12's QEMU 7.2 (x86_64 pc, aarch64 virt, s390x s390-ccw-virtio):
 
   kdump_oracle_*   QMP dump-guest-memory format=kdump-zlib (makedumpfile's
                    flattened stream; 7.2 has no lzo/snappy build and no
@@ -45,6 +45,8 @@ KDUMP_CHECK = os.path.normpath(os.path.join(HERE, "..", "linux",
 BLOCK = {"x86_64": None, "aarch64": 65536}
 CASES = {"x86_64": ("pc", "512M", ["-smp", "2"]),
          "aarch64": ("virt", "256M", [])}
+BLOCK["s390x"] = None
+CASES["s390x"] = ("s390-ccw-virtio", "256M", ["-smp", "2"])
 
 TESTS = []
 
@@ -282,6 +284,16 @@ def kdump_oracle_stock_x86_64_pc_512M(ctx):
 @test
 def kdump_oracle_stock_aarch64_virt_256M(ctx):
     kdump_oracle(ctx, "aarch64")
+
+
+@test
+def kdump_oracle_stock_s390x_ccw_256M(ctx):
+    kdump_oracle(ctx, "s390x")
+
+
+@test
+def kdump_formats_stock_s390x_ccw_256M(ctx):
+    kdump_formats(ctx, "s390x")
 
 
 @test
