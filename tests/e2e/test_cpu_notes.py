@@ -7,7 +7,9 @@ qemu-livedump's vmcore must equal QEMU's own note byte for byte (same
 names, types, order), on every QEMU tests/setup-qemus.sh makes: Debian 12's
 7.2 and its debug build, bookworm-backports' 10.0.2, Debian 13's 10.0.13 in
 a chroot (layout profiles), debug builds of 10.0.13 and 10.2.2 (DWARF);
-rip/pc and rsp/sp must match HMP `info registers`.
+s390x on Debian 12's 7.2 and its debug build only (CASE_INSTALLS);
+rip/pc and rsp/sp (s390x: psw.addr and r15) must match HMP `info
+registers`.
 
 Usage: test_cpu_notes.py [--keep DIR] [--only NAME-SUBSTRING]
 Env: QLD_TOOL (default /tmp/qld-build/werror/src/qemu-livedump),
