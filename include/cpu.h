@@ -160,6 +160,16 @@ struct ld_error *ld_cpus_add_notes(const struct ld_arch *arch,
 				   const struct ld_cpus *cpus,
 				   const struct ld_note_sink *sink);
 
+/*
+ * The same as the QEMU of version qemu_version ("7.2.22", NULL: unknown,
+ * taken to be current) writes them: s390x's pr_pid is in QEMU's host
+ * order up to 9.0.
+ */
+struct ld_error *ld_cpus_add_notes_for(const struct ld_arch *arch,
+				       const struct ld_cpus *cpus,
+				       const char *qemu_version,
+				       const struct ld_note_sink *sink);
+
 void ld_cpus_free(struct ld_cpus *cpus);
 
 #endif /* QLD_CPU_H */

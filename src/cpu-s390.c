@@ -15,6 +15,7 @@
  * assembles at dump time.
  */
 #include <elf.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cpu_impl.h"
@@ -151,14 +152,9 @@ static struct ld_error *s390_notes(const struct ld_arch *a,
 {
 	const struct ld_s390_regs *r = &v->r.s390;
 	unsigned char d[256];
-	uint32_t pid = (uint32_t)v->cpu_index + 1;
 	struct ld_error *err;
 
-	/*
-	 * QEMU stores pr_pid without cpu_to_be32: in its host's order, which
-	 * is ours (process_vm_readv reads a process of this host).
-	 */
-	memcpy(prstatus + 32, &pid, 4);
+	/* pr_pid is in place already (cpu.c, s390_pid_host_order()). */
 	ld_put64(a, prstatus + 112, r->psw_mask);
 	ld_put64(a, prstatus + 120, r->psw_addr);
 	for (int i = 0; i < 16; i++) {
@@ -210,6 +206,22 @@ static struct ld_error *s390_notes(const struct ld_arch *a,
 }
 
 /*
+ * QEMU up to 9.0 stores pr_pid as a plain int, in its host's order; 9.1
+ * converts it like every other field (an upstream fix of June 2024; 7.2's
+ * and 10.0.13's sources read so, 8.x and 9.0 stable releases are not
+ * checked).  No struct layout changes with it, so the version decides;
+ * an unknown version is taken to be current.
+ */
+static bool s390_pid_host_order(const char *qemu_version)
+{
+	unsigned int major = 0, minor = 0;
+
+	if (!qemu_version || sscanf(qemu_version, "%u.%u", &major, &minor) != 2)
+		return false;
+	return major < 9 || (major == 9 && minor < 1);
+}
+
+/*
  * s390x: QEMU's own prstatus (pad to 32, pr_pid, pad to 112, psw, gprs,
  * acrs, 16 bytes of pad): 336 bytes, the size of Linux's.
  */
@@ -217,5 +229,5 @@ const struct ld_cpu_arch ld_cpu_s390x = {
 	.kind = LD_REGS_S390, .prstatus_size = S390_PRSTATUS_SIZE,
 	.pid_off = 32, .reg_off = 112, .plan = plan_s390,
 	.decode = s390_decode, .implausible = s390_implausible,
-	.notes = s390_notes,
+	.notes = s390_notes, .pid_host_order = s390_pid_host_order,
 };

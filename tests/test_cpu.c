@@ -845,7 +845,8 @@ Test(cpu_regs, s390_notes_as_qemu_writes_them, .init = setup_s390)
 	cr_assert_null(c.implausible, "%s", c.implausible);
 	cr_assert_eq(fk->reads, 3);
 	cr_assert_null(ld_cpus_check_strict(&c, a));
-	cr_assert_null(ld_cpus_add_notes(a, &c, ld_elf_note_sink(elf)));
+	cr_assert_null(ld_cpus_add_notes_for(a, &c, "7.2.22",
+					     ld_elf_note_sink(elf)));
 	cr_assert_eq(notes_of(elf, a, n, 24), 20);
 	for (int i = 0; i < 2; i++) {
 		const struct note *m = &n[10 * i];
@@ -856,7 +857,7 @@ Test(cpu_regs, s390_notes_as_qemu_writes_them, .init = setup_s390)
 			cr_assert_eq(m[k].type, want[k].type, "note %d", k);
 			cr_assert_eq(m[k].descsz, want[k].size, "note %d", k);
 		}
-		/* pr_pid: QEMU leaves it in its host's order. */
+		/* pr_pid: QEMU 7.2 leaves it in its host's order. */
 		memcpy(&pid, m[0].desc + 32, 4);
 		cr_assert_eq(pid, (uint32_t)i + 1);
 		cr_assert(zero(m[0].desc, 32));
@@ -891,6 +892,37 @@ Test(cpu_regs, s390_notes_as_qemu_writes_them, .init = setup_s390)
 			cr_assert_eq(d64(&m[9], 8 * r, true), s390_val(i, 4, r));
 	}
 	ld_elf_free(elf);
+	ld_cpus_free(&c);
+}
+
+/* From 9.1 QEMU converts pr_pid too; an unknown version is taken so. */
+Test(cpu_regs, s390_pid_order_follows_the_qemu_version, .init = setup_s390)
+{
+	static const struct { const char *version; bool host; } v[] = {
+		{ "7.2.22", true }, { "8.2.2", true }, { "9.0.4", true },
+		{ "9.1.0", false }, { "10.0.13", false }, { NULL, false },
+		{ "garbage", false },
+	};
+	const struct ld_arch *a = ld_arch_lookup("s390");
+	struct ld_cpus c;
+
+	read_cpus("s390", &c);
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		struct ld_elf *elf = ld_elf_new(a);
+		struct note n[24];
+		uint32_t pid;
+
+		cr_assert_null(ld_cpus_add_notes_for(a, &c, v[i].version,
+						     ld_elf_note_sink(elf)));
+		cr_assert_eq(notes_of(elf, a, n, 24), 20);
+		memcpy(&pid, n[10].desc + 32, 4);
+		if (v[i].host)
+			cr_assert_eq(pid, 2, "%s", v[i].version);
+		else
+			cr_assert_eq(d32(&n[10], 32, true), 2, "%s",
+				     v[i].version ? v[i].version : "NULL");
+		ld_elf_free(elf);
+	}
 	ld_cpus_free(&c);
 }
 

@@ -1411,7 +1411,8 @@ def stamps_dwarf_s390x_ccw_256M(ctx):
 @test
 def oracle_stock_s390x_ccw_256M_smp2(ctx):
     # Two vCPUs, the second stopped (no SIGP): QEMU writes all ten notes
-    # of each, big-endian but for pr_pid, in its host's order.
+    # of each, big-endian but for pr_pid, which 7.2 leaves in its host's
+    # order.
     oracle(ctx, "s390x", S390X_MACHINE, "256M", "stock", ("-smp", "2"))
 
 
