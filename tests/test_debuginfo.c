@@ -541,6 +541,8 @@ static const enum ld_field absent_in_7_2_s390x[] = {
 	LF_RB_GUEST_MEMFD, LF_VMEM_BITMAP, LF_VMEM_BITMAP_SIZE,
 	LF_VMEM_BLOCK_SIZE, LF_COUNT,
 };
+/* 10.0's s390x has virtio-mem, and RAMBlock.guest_memfd. */
+static const enum ld_field absent_in_10_0_s390x[] = { LF_COUNT };
 /* 10.1 moved the ID registers into isar.idregs[]. */
 static const enum ld_field absent_in_10_2[] = {
 	LF_ARM_FP_STATUS_F16, LF_ARM_STD_FP_STATUS, LF_ARM_STD_FP_STATUS_F16,
@@ -659,4 +661,10 @@ Test(debuginfo, real_qemu_s390x, .timeout = 60)
 {
 	check_real_qemu("qemu-debug-misc", "qemu-system-s390x",
 			absent_in_7_2_s390x);
+}
+
+Test(debuginfo, real_qemu_10_0_s390x, .timeout = 60)
+{
+	check_real_qemu("qemu-debug-10.0.13-misc", "qemu-system-s390x",
+			absent_in_10_0_s390x);
 }

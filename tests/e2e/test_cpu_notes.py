@@ -7,7 +7,8 @@ qemu-livedump's vmcore must equal QEMU's own note byte for byte (same
 names, types, order), on every QEMU tests/setup-qemus.sh makes: Debian 12's
 7.2 and its debug build, bookworm-backports' 10.0.2, Debian 13's 10.0.13 in
 a chroot (layout profiles), debug builds of 10.0.13 and 10.2.2 (DWARF);
-s390x on Debian 12's 7.2 and its debug build only (CASE_INSTALLS);
+s390x on Debian 12's 7.2 and the 7.2 and 10.0.13 debug builds only
+(CASE_INSTALLS);
 rip/pc and rsp/sp (s390x: psw.addr and r15) must match HMP `info
 registers`.
 
@@ -194,8 +195,9 @@ CASES = [
     ("s390x-ccw", "s390x", "s390-ccw-virtio", "256M", None, "s390"),
 ]
 # Cases run on some installs only (the others have no such QEMU): s390x
-# is Debian 12's qemu-system-misc and the 7.2 debug build's misc group.
-CASE_INSTALLS = {"s390x-ccw": ("stock", "debug")}
+# is Debian 12's qemu-system-misc and the misc groups of the 7.2 and
+# 10.0.13 debug builds.
+CASE_INSTALLS = {"s390x-ccw": ("stock", "debug", "debug-10.0.13")}
 
 
 # Every QEMU the notes are proven on (tests/setup-qemus.sh makes them);

@@ -292,6 +292,11 @@ def kdump_oracle_stock_s390x_ccw_256M(ctx):
 
 
 @test
+def kdump_oracle_debug_10_0_13_s390x_ccw_256M(ctx):
+    kdump_oracle(ctx, "s390x", "debug-10.0.13")
+
+
+@test
 def kdump_formats_stock_s390x_ccw_256M(ctx):
     kdump_formats(ctx, "s390x")
 

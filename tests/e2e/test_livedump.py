@@ -1386,8 +1386,9 @@ add_version_tests("debug-10.2.2")
 
 # --- s390x (s390-ccw-virtio, TCG) -----------------------------------------
 # Debian 12's stripped qemu-system-s390x (qemu-system-misc) through the
-# shipped profile, and the misc group of the 7.2 debug build (DWARF).  The
-# 10.x installs have no qemu-system-s390x: s390x is proven on 7.2 only.
+# shipped profile, and the misc groups of the 7.2 and 10.0.13 debug builds
+# (DWARF; 10.0.13 also writes pr_pid big-endian).  The other 10.x installs
+# have no qemu-system-s390x.
 TOOL_ARCH["s390x"] = "s390"
 EM["s390x"] = 22
 S390X_MACHINE = "s390-ccw-virtio"
@@ -1419,6 +1420,17 @@ def oracle_stock_s390x_ccw_256M_smp2(ctx):
 @test
 def oracle_dwarf_s390x_ccw_256M_smp2(ctx):
     oracle(ctx, "s390x", S390X_MACHINE, "256M", "dwarf", ("-smp", "2"))
+
+
+@test
+def stamps_debug_10_0_13_s390x_ccw_256M(ctx):
+    stamps_live(ctx, "s390x", S390X_MACHINE, "256M", "debug-10.0.13")
+
+
+@test
+def oracle_debug_10_0_13_s390x_ccw_256M_smp2(ctx):
+    oracle(ctx, "s390x", S390X_MACHINE, "256M", "debug-10.0.13",
+           ("-smp", "2"))
 
 
 # --- runner ---------------------------------------------------------------
