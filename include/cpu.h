@@ -6,8 +6,9 @@
  * read, how to decode it into the plain register structs below, and which
  * notes QEMU builds from them (into any ld_note_sink).
  *
- * The list and each vCPU's register file (X86CPU.env / ARMCPU.env) are read
- * while the target is frozen, one read per vCPU, bounded and cycle-checked.
+ * The list and each vCPU's register file (X86CPU.env / ARMCPU.env /
+ * S390CPU.env) are read while the target is frozen, one read per vCPU,
+ * bounded and cycle-checked.
  * The notes are the ones QEMU 7.2's dump-guest-memory writes for the arch:
  *
  *   X86_64      per CPU "CORE" NT_PRSTATUS (x86_64), then per CPU "QEMU"
@@ -16,7 +17,10 @@
  *               CPUs, "LINUX" NT_ARM_SVE
  *   ppc64-*     per CPU "CORE" NT_PRSTATUS, NT_PRFPREG, NT_PPC_VMX,
  *               NT_PPC_VSX and NT_PPC_SPE (all five, whatever the CPU has)
- *   s390        placeholder: per CPU a zeroed NT_PRSTATUS with pr_pid
+ *   s390        per CPU "CORE" NT_PRSTATUS, NT_FPREGSET, then "LINUX"
+ *               prefix, control registers, CPU timer, TOD comparator, TOD
+ *               programmable register, vector registers low and high,
+ *               guarded-storage control block
  *
  * When the layout lacks a register field the arch needs, every vCPU gets the
  * placeholder note and ld_cpus.warning names the field.
@@ -89,6 +93,20 @@ struct ld_ppc_regs {
 	bool pid;		/* QEMU writes pr_pid (else it stays 0) */
 };
 
+/* CPUS390XState's registers, as QEMU's s390x notes take them. */
+struct ld_s390_regs {
+	uint64_t psw_mask, psw_addr;
+	uint64_t gprs[16];
+	uint32_t acrs[16];
+	uint32_t fpc;
+	uint64_t vregs[32][2];	/* [i][0]: high half (FPR i for i < 16) */
+	uint64_t cregs[16];
+	uint64_t gscb[4];
+	uint64_t prefix;	/* psa */
+	uint64_t cputm, ckc;
+	uint32_t todpr;
+};
+
 struct ld_vcpu {
 	uint64_t addr;		/* CPUState (= its ArchCPU) in the target */
 	int cpu_index;
@@ -96,6 +114,7 @@ struct ld_vcpu {
 		struct ld_x86_regs x86;
 		struct ld_arm_regs arm;
 		struct ld_ppc_regs ppc;
+		struct ld_s390_regs s390;
 	} r;			/* per ld_cpus.regs */
 };
 
@@ -104,6 +123,7 @@ enum ld_regs_kind {
 	LD_REGS_X86,
 	LD_REGS_ARM,
 	LD_REGS_PPC,
+	LD_REGS_S390,
 };
 
 struct ld_cpus {
@@ -159,6 +179,16 @@ size_t ld_prstatus_size(const struct ld_arch *arch);
 struct ld_error *ld_cpus_add_notes(const struct ld_arch *arch,
 				   const struct ld_cpus *cpus,
 				   const struct ld_note_sink *sink);
+
+/*
+ * The same as the QEMU of version qemu_version ("7.2.22", NULL: unknown,
+ * taken to be current) writes them: s390x's pr_pid is in QEMU's host
+ * order up to 9.0.
+ */
+struct ld_error *ld_cpus_add_notes_for(const struct ld_arch *arch,
+				       const struct ld_cpus *cpus,
+				       const char *qemu_version,
+				       const struct ld_note_sink *sink);
 
 void ld_cpus_free(struct ld_cpus *cpus);
 

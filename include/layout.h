@@ -163,6 +163,21 @@ enum ld_field {
 	LF_PPC_MSR_MASK,		/* target_ulong msr_mask (MSR[HV]) */
 	LF_PPC_PRSTATUS_PID,		/* arch_dump.c's PPCElfPrstatus.pid:
 					   QEMU writes pr_pid (>= 9.1) */
+	/* s390x vCPU registers (optional: S390CPU's env, see cpu-s390.c) */
+	LF_S390CPU_ENV,			/* S390CPU.env (CPUS390XState) */
+	LF_S390_REGS,			/* uint64_t regs[16] */
+	LF_S390_VREGS,			/* uint64_t vregs[32][2]: FPR i is
+					   vregs[i][0] */
+	LF_S390_AREGS,			/* uint32_t aregs[16] */
+	LF_S390_GSCB,			/* uint64_t gscb[4] */
+	LF_S390_FPC,			/* uint32_t fpc */
+	LF_S390_PSW_MASK,		/* uint64_t psw.mask */
+	LF_S390_PSW_ADDR,		/* uint64_t psw.addr */
+	LF_S390_PSA,			/* uint64_t psa (the prefix) */
+	LF_S390_CREGS,			/* uint64_t cregs[16] */
+	LF_S390_CKC,			/* uint64_t ckc */
+	LF_S390_CPUTM,			/* uint64_t cputm */
+	LF_S390_TODPR,			/* uint32_t todpr */
 
 	LF_COUNT
 };

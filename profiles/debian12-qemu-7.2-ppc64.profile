@@ -4,6 +4,7 @@ qemu-livedump-profile 1
 qemu-version 7.2.22
 target ppc64
 host-arch x86_64
+host-byte-order little
 build-id e7f628a50b927330a79876c6fa144b8fa8b3dcaf
 build-id de2548cc16d54c7da212b10d9b7c6b25ac8d4178
 field AddressSpace.name 16 8

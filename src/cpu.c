@@ -399,10 +399,18 @@ struct ld_error *ld_cpus_add_notes(const struct ld_arch *arch,
 				   const struct ld_cpus *cpus,
 				   const struct ld_note_sink *sink)
 {
+	return ld_cpus_add_notes_for(arch, cpus, NULL, sink);
+}
+
+struct ld_error *ld_cpus_add_notes_for(const struct ld_arch *arch,
+				       const struct ld_cpus *cpus,
+				       const char *qemu_version,
+				       const struct ld_note_sink *sink)
+{
 	const struct ld_cpu_arch *ca = cpu_arch(arch);
 	unsigned char desc[PRSTATUS_MAX];
 	struct ld_error *err = NULL;
-	bool regs;
+	bool regs, pid_host;
 
 	if (!cpus->count)
 		return NULL;
@@ -411,12 +419,21 @@ struct ld_error *ld_cpus_add_notes(const struct ld_arch *arch,
 				"no NT_PRSTATUS layout for arch %s", arch->name);
 	/* Registers read for another arch (or none): placeholder notes. */
 	regs = cpus->regs != LD_REGS_NONE && cpus->regs == ca->kind;
+	pid_host = ca->pid_host_order && ca->pid_host_order(qemu_version);
 	for (size_t i = 0; i < cpus->count && !err; i++) {
 		const struct ld_vcpu *cpu = &cpus->vcpus[i];
+		uint32_t pid = (uint32_t)cpu->cpu_index + 1;
 
 		memset(desc, 0, ca->prstatus_size);
-		/* QEMU numbers the notes' pr_pid from 1. */
-		ld_put32(arch, desc + ca->pid_off, cpu->cpu_index + 1);
+		/*
+		 * QEMU numbers the notes' pr_pid from 1; in its host's order
+		 * where it forgot to convert (that host is ours: the tool
+		 * reads a process of this host).
+		 */
+		if (pid_host)
+			memcpy(desc + ca->pid_off, &pid, 4);
+		else
+			ld_put32(arch, desc + ca->pid_off, pid);
 		if (regs)
 			err = ca->notes(arch, cpu, desc, sink);
 		else

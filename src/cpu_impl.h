@@ -151,6 +151,12 @@ struct ld_cpu_arch {
 	struct ld_error *(*notes_after)(const struct ld_arch *a,
 					const struct ld_cpus *cpus,
 					const struct ld_note_sink *sink);
+	/*
+	 * Whether the QEMU of this version ("7.2.22"; NULL: unknown) stores
+	 * pr_pid in its host's order rather than the target's, or NULL:
+	 * never.  A fix in a function body, which no layout shows.
+	 */
+	bool (*pid_host_order)(const char *qemu_version);
 };
 
 extern const struct ld_cpu_arch ld_cpu_x86_64, ld_cpu_i386;

@@ -87,7 +87,8 @@ struct ld_error *ld_format_build_notes(const struct ld_format_input *in,
 	if (in->class64)
 		ld_elf_force_class64(elf);
 	ld_elf_reserve_notes(elf, reserve);
-	err = ld_cpus_add_notes(in->arch, in->cpus, ld_elf_note_sink(elf));
+	err = ld_cpus_add_notes_for(in->arch, in->cpus, in->qemu_version,
+				    ld_elf_note_sink(elf));
 	if (!err && with_vmcoreinfo && vi && vi->present)
 		err = ld_elf_add_note(elf, "VMCOREINFO", vi->type, vi->desc,
 				      vi->descsz);

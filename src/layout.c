@@ -146,6 +146,19 @@ const struct ld_field_desc ld_field_descs[LF_COUNT] = {
 	OPT_FIELD(LF_PPC_HAS_HV_MODE, CPUPPCState, "has_hv_mode"),
 	OPT_FIELD(LF_PPC_MSR_MASK, CPUPPCState, "msr_mask"),
 	OPT_FIELD(LF_PPC_PRSTATUS_PID, PPCElfPrstatus, "pid"),
+	OPT_FIELD(LF_S390CPU_ENV, S390CPU, "env"),
+	OPT_FIELD(LF_S390_REGS, CPUS390XState, "regs"),
+	OPT_FIELD(LF_S390_VREGS, CPUS390XState, "vregs"),
+	OPT_FIELD(LF_S390_AREGS, CPUS390XState, "aregs"),
+	OPT_FIELD(LF_S390_GSCB, CPUS390XState, "gscb"),
+	OPT_FIELD(LF_S390_FPC, CPUS390XState, "fpc"),
+	OPT_FIELD(LF_S390_PSW_MASK, CPUS390XState, "psw.mask"),
+	OPT_FIELD(LF_S390_PSW_ADDR, CPUS390XState, "psw.addr"),
+	OPT_FIELD(LF_S390_PSA, CPUS390XState, "psa"),
+	OPT_FIELD(LF_S390_CREGS, CPUS390XState, "cregs"),
+	OPT_FIELD(LF_S390_CKC, CPUS390XState, "ckc"),
+	OPT_FIELD(LF_S390_CPUTM, CPUS390XState, "cputm"),
+	OPT_FIELD(LF_S390_TODPR, CPUS390XState, "todpr"),
 };
 
 const struct ld_symbol_desc ld_symbol_descs[LS_COUNT] = {

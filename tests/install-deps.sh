@@ -27,4 +27,5 @@ apt-get install -y -qq \
 	flex bison libfdt-dev zlib1g-dev \
 	liblzo2-dev libsnappy-dev libzstd-dev makedumpfile crash python3-libkdumpfile \
 	debuginfod debootstrap python3-jsonschema \
-	clang-14 libfuzzer-14-dev libclang-rt-14-dev valgrind >/dev/null
+	clang-14 libfuzzer-14-dev libclang-rt-14-dev valgrind \
+	qemu-system-misc gcc-s390x-linux-gnu binutils-s390x-linux-gnu >/dev/null

@@ -5,9 +5,9 @@
 #                             source), 10.0.13 (Debian 13), 10.2.2 (sid)
 #   stock binaries:           10.0.2 (bookworm-backports' debs, unpacked),
 #                             10.0.13 (Debian 13, in a trixie chroot)
-#   debug misc group:         7.2's qemu-system-ppc64 and -s390x with DWARF
-#                             (their profiles and oracle tests), and
-#                             10.0.13's (ppc64's rules after 7.2)
+#   debug misc group:         qemu-system-ppc64 and -s390x with DWARF of
+#                             7.2 (their profiles and oracle tests) and
+#                             10.0.13 (ppc64's and s390x's rules after 7.2)
 # Debian 12's own 7.2 comes from tests/install-deps.sh.  Prints how long
 # each step took; exits non-zero if any failed (after trying them all).
 #
@@ -37,7 +37,9 @@ timed "debug 10.0.13 misc" "$here/build-debug-qemu.sh" 10.0.13 misc
 for v in 7.2 10.0.13 10.2.2 10.0.2; do
 	timed "debug $v" "$here/build-debug-qemu.sh" "$v"
 done
-timed "debug 7.2 misc" "$here/build-debug-qemu.sh" 7.2 misc
+for v in 7.2 10.0.13; do
+	timed "debug $v misc" "$here/build-debug-qemu.sh" "$v" misc
+done
 if [ ${#failed[@]} -gt 0 ]; then
 	echo "setup-qemus: failed: ${failed[*]}"
 	exit 1

@@ -454,9 +454,10 @@ Test(cpu_regs, unreadable_register_file_keeps_the_list, .init = setup_x86)
 	ld_cpus_free(&c);
 }
 
-Test(cpu_regs, placeholder_for_s390, .init = setup_x86)
+Test(cpu_regs, placeholder_without_the_register_fields, .init = setup_x86)
 {
-	static const char *const arches[] = { "s390" };
+	/* An x86 layout has none of these arches' register fields. */
+	static const char *const arches[] = { "ppc64-le", "ppc64-be", "s390" };
 
 	for (size_t i = 0; i < sizeof(arches) / sizeof(arches[0]); i++) {
 		const struct ld_arch *a = ld_arch_lookup(arches[i]);
@@ -763,6 +764,234 @@ Test(cpu_regs, aarch64_sve_unknown_is_said, .init = setup_arm)
 	cr_assert_not(c.vcpus[0].r.arm.sve);
 	cr_assert(strstr(c.warning, "SVE"), "%s", c.warning);
 	ld_cpus_free(&c);
+}
+
+/* ---- s390x ---------------------------------------------------------------- */
+
+/* env-relative offsets of a made-up CPUS390XState. */
+#define S_REGS	0
+#define S_VREGS	128
+#define S_AREGS	640
+#define S_GSCB	704
+#define S_FPC	736
+#define S_MASK	744
+#define S_ADDR	752
+#define S_PSA	760
+#define S_CREGS	768
+#define S_CKC	896
+#define S_CPUTM	904
+#define S_TODPR	912
+
+static uint64_t s390_val(int c, int what, int i)
+{
+	return 0x5000000000000000ull | (uint64_t)c << 40 |
+	       (uint64_t)what << 16 | (uint64_t)i;
+}
+
+static void setup_s390(void)
+{
+	setup_list();
+	field(LF_S390CPU_ENV, ENV, 920);
+	field(LF_S390_REGS, S_REGS, 128);
+	field(LF_S390_VREGS, S_VREGS, 512);
+	field(LF_S390_AREGS, S_AREGS, 64);
+	field(LF_S390_GSCB, S_GSCB, 32);
+	field(LF_S390_FPC, S_FPC, 4);
+	field(LF_S390_PSW_MASK, S_MASK, 8);
+	field(LF_S390_PSW_ADDR, S_ADDR, 8);
+	field(LF_S390_PSA, S_PSA, 8);
+	field(LF_S390_CREGS, S_CREGS, 128);
+	field(LF_S390_CKC, S_CKC, 8);
+	field(LF_S390_CPUTM, S_CPUTM, 8);
+	field(LF_S390_TODPR, S_TODPR, 4);
+	for (int c = 0; c < 2; c++) {
+		uint64_t e = cpu_at(c) + ENV;
+
+		for (int i = 0; i < 16; i++) {
+			w64(e + S_REGS + 8 * i, s390_val(c, 1, i));
+			w32(e + S_AREGS + 4 * i, 0xa0000000u + 0x100 * c + i);
+			w64(e + S_CREGS + 8 * i, s390_val(c, 3, i));
+		}
+		for (int i = 0; i < 64; i++)	/* vregs[i / 2][i % 2] */
+			w64(e + S_VREGS + 8 * i, s390_val(c, 2, i));
+		for (int i = 0; i < 4; i++)
+			w64(e + S_GSCB + 8 * i, s390_val(c, 4, i));
+		w32(e + S_FPC, 0x00080000u + c);
+		w64(e + S_MASK, 0x0000200180000000ull);
+		w64(e + S_ADDR, 0x2054a + 2 * c);
+		w64(e + S_PSA, 0x8000 + 0x2000 * c);
+		w64(e + S_CKC, 0xfedcba9876543210ull + c);
+		w64(e + S_CPUTM, 0x000003e8000375ccull + c);
+		w32(e + S_TODPR, 0x1234 + c);
+	}
+}
+
+Test(cpu_regs, s390_notes_as_qemu_writes_them, .init = setup_s390)
+{
+	static const struct { const char *name; uint32_t type, size; } want[] = {
+		{ "CORE", NT_PRSTATUS, 336 }, { "CORE", NT_FPREGSET, 136 },
+		{ "LINUX", 0x305, 4 }, { "LINUX", 0x304, 128 },
+		{ "LINUX", 0x301, 8 }, { "LINUX", 0x302, 8 },
+		{ "LINUX", 0x303, 4 }, { "LINUX", 0x309, 128 },
+		{ "LINUX", 0x30a, 256 }, { "LINUX", 0x30b, 32 },
+	};
+	const struct ld_arch *a = ld_arch_lookup("s390x");
+	struct ld_elf *elf = ld_elf_new(a);
+	struct ld_cpus c;
+	struct note n[24];
+
+	read_cpus("s390", &c);
+	cr_assert_eq(c.regs, LD_REGS_S390);
+	cr_assert_null(c.warning, "%s", c.warning);
+	cr_assert_null(c.implausible, "%s", c.implausible);
+	cr_assert_eq(fk->reads, 3);
+	cr_assert_null(ld_cpus_check_strict(&c, a));
+	cr_assert_null(ld_cpus_add_notes_for(a, &c, "7.2.22",
+					     ld_elf_note_sink(elf)));
+	cr_assert_eq(notes_of(elf, a, n, 24), 20);
+	for (int i = 0; i < 2; i++) {
+		const struct note *m = &n[10 * i];
+		uint32_t pid;
+
+		for (int k = 0; k < 10; k++) {
+			cr_assert_str_eq(m[k].name, want[k].name);
+			cr_assert_eq(m[k].type, want[k].type, "note %d", k);
+			cr_assert_eq(m[k].descsz, want[k].size, "note %d", k);
+		}
+		/* pr_pid: QEMU 7.2 leaves it in its host's order. */
+		memcpy(&pid, m[0].desc + 32, 4);
+		cr_assert_eq(pid, (uint32_t)i + 1);
+		cr_assert(zero(m[0].desc, 32));
+		cr_assert(zero(m[0].desc + 36, 76));
+		cr_assert_eq(d64(&m[0], 112, true), 0x0000200180000000ull);
+		cr_assert_eq(d64(&m[0], 120, true), 0x2054aull + 2 * i);
+		for (int r = 0; r < 16; r++) {
+			cr_assert_eq(d64(&m[0], 128 + 8 * r, true),
+				     s390_val(i, 1, r));
+			cr_assert_eq(d32(&m[0], 256 + 4 * r, true),
+				     0xa0000000u + 0x100 * i + r);
+			/* FPR r is vregs[r][0]. */
+			cr_assert_eq(d64(&m[1], 8 + 8 * r, true),
+				     s390_val(i, 2, 2 * r));
+			cr_assert_eq(d64(&m[3], 8 * r, true), s390_val(i, 3, r));
+			/* Low halves of v0-v15, then v16-v31 whole. */
+			cr_assert_eq(d64(&m[7], 8 * r, true),
+				     s390_val(i, 2, 2 * r + 1));
+			cr_assert_eq(d64(&m[8], 16 * r, true),
+				     s390_val(i, 2, 32 + 2 * r));
+			cr_assert_eq(d64(&m[8], 16 * r + 8, true),
+				     s390_val(i, 2, 33 + 2 * r));
+		}
+		cr_assert(zero(m[0].desc + 320, 16));
+		cr_assert_eq(d32(&m[1], 0, true), 0x00080000u + i);
+		cr_assert(zero(m[1].desc + 4, 4));
+		cr_assert_eq(d32(&m[2], 0, true), 0x8000u + 0x2000 * i);
+		cr_assert_eq(d64(&m[4], 0, true), 0x000003e8000375ccull + i);
+		cr_assert_eq(d64(&m[5], 0, true), 0xfedcba9876543210ull + i);
+		cr_assert_eq(d32(&m[6], 0, true), 0x1234u + i);
+		for (int r = 0; r < 4; r++)
+			cr_assert_eq(d64(&m[9], 8 * r, true), s390_val(i, 4, r));
+	}
+	ld_elf_free(elf);
+	ld_cpus_free(&c);
+}
+
+/* From 9.1 QEMU converts pr_pid too; an unknown version is taken so. */
+Test(cpu_regs, s390_pid_order_follows_the_qemu_version, .init = setup_s390)
+{
+	static const struct { const char *version; bool host; } v[] = {
+		{ "7.2.22", true }, { "8.2.2", true }, { "9.0.4", true },
+		{ "9.1.0", false }, { "10.0.13", false }, { NULL, false },
+		{ "garbage", false },
+	};
+	const struct ld_arch *a = ld_arch_lookup("s390");
+	struct ld_cpus c;
+
+	read_cpus("s390", &c);
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		struct ld_elf *elf = ld_elf_new(a);
+		struct note n[24];
+		uint32_t pid;
+
+		cr_assert_null(ld_cpus_add_notes_for(a, &c, v[i].version,
+						     ld_elf_note_sink(elf)));
+		cr_assert_eq(notes_of(elf, a, n, 24), 20);
+		memcpy(&pid, n[10].desc + 32, 4);
+		if (v[i].host)
+			cr_assert_eq(pid, 2, "%s", v[i].version);
+		else
+			cr_assert_eq(d32(&n[10], 32, true), 2, "%s",
+				     v[i].version ? v[i].version : "NULL");
+		ld_elf_free(elf);
+	}
+	ld_cpus_free(&c);
+}
+
+Test(cpu_regs, s390_missing_field_gives_placeholder_naming_it,
+     .init = setup_s390)
+{
+	const struct ld_arch *a = ld_arch_lookup("s390");
+	struct ld_elf *elf = ld_elf_new(a);
+	struct ld_cpus c;
+	struct note n[4];
+	struct ld_error *err;
+
+	L.have[LF_S390_GSCB] = false;
+	read_cpus("s390", &c);
+	cr_assert_eq(c.regs, LD_REGS_NONE);
+	cr_assert(strstr(c.warning, "CPUS390XState.gscb"), "%s", c.warning);
+	err = ld_cpus_check_strict(&c, a);
+	cr_assert_not_null(err);
+	ld_error_free(err);
+	cr_assert_null(ld_cpus_add_notes(a, &c, ld_elf_note_sink(elf)));
+	cr_assert_eq(notes_of(elf, a, n, 4), 2);
+	cr_assert_eq(n[0].type, NT_PRSTATUS);
+	ld_elf_free(elf);
+	ld_cpus_free(&c);
+}
+
+Test(cpu_regs, s390_member_of_another_size_is_not_used, .init = setup_s390)
+{
+	struct ld_cpus c;
+
+	L.size[LF_S390_VREGS] = 256;	/* 16 registers, not 32 */
+	read_cpus("s390", &c);
+	cr_assert_eq(c.regs, LD_REGS_NONE);
+	cr_assert(strstr(c.warning, "CPUS390XState.vregs"), "%s", c.warning);
+	ld_cpus_free(&c);
+}
+
+Test(cpu_regs, s390_values_no_cpu_holds_are_implausible, .init = setup_s390)
+{
+	static const struct { uint64_t at, v; unsigned w; const char *says; } bad[] = {
+		{ S_PSA, 0x8800, 8, "psa" },		/* not 8 KiB aligned */
+		{ S_MASK, 0x0000000180000001ull, 8, "psw.mask" },
+		{ S_TODPR, 0x10000, 4, "todpr" },
+	};
+	const struct ld_arch *a = ld_arch_lookup("s390");
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct ld_cpus c;
+		uint64_t at = cpu_at(1) + ENV + bad[i].at;
+		unsigned char saved[8];
+		struct ld_error *err;
+
+		memcpy(saved, fk->mem + at, 8);
+		if (bad[i].w == 8)
+			w64(at, bad[i].v);
+		else
+			w32(at, (uint32_t)bad[i].v);
+		read_cpus("s390", &c);
+		cr_assert_eq(c.regs, LD_REGS_S390);
+		cr_assert_not_null(c.implausible);
+		cr_assert(strstr(c.implausible, bad[i].says), "%s",
+			  c.implausible);
+		err = ld_cpus_check_strict(&c, a);
+		cr_assert_not_null(err);
+		ld_error_free(err);
+		ld_cpus_free(&c);
+		memcpy(fk->mem + at, saved, 8);
+	}
 }
 
 /* ---- accelerator ------------------------------------------------------ */

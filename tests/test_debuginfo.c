@@ -563,6 +563,13 @@ static const enum ld_field absent_in_10_0[] = {
 static const enum ld_field absent_in_10_0_ppc64[] = {
 	LF_VMEM_BITMAP, LF_VMEM_BITMAP_SIZE, LF_VMEM_BLOCK_SIZE, LF_COUNT,
 };
+/* qemu-system-s390x 7.2 has no virtio-mem (s390x got it in 10.0). */
+static const enum ld_field absent_in_7_2_s390x[] = {
+	LF_RB_GUEST_MEMFD, LF_VMEM_BITMAP, LF_VMEM_BITMAP_SIZE,
+	LF_VMEM_BLOCK_SIZE, LF_COUNT,
+};
+/* 10.0's s390x has virtio-mem, and RAMBlock.guest_memfd. */
+static const enum ld_field absent_in_10_0_s390x[] = { LF_COUNT };
 /* 10.1 moved the ID registers into isar.idregs[]. */
 static const enum ld_field absent_in_10_2[] = {
 	LF_ARM_FP_STATUS_F16, LF_ARM_STD_FP_STATUS, LF_ARM_STD_FP_STATUS_F16,
@@ -588,6 +595,7 @@ static const char *cpu_target_of(const char *type)
 		{ "ARMIDRegisterIdx", "aarch64" },
 		{ "PowerPCCPU", "ppc64" }, { "CPUPPCState", "ppc64" },
 		{ "PPCElfPrstatus", "ppc64" },
+		{ "S390CPU", "s390x" }, { "CPUS390XState", "s390x" },
 	};
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
@@ -621,11 +629,9 @@ static void check_real_qemu(const char *dir, const char *name,
 	cr_log_info("%s/%s: open+resolve %.1f ms", dir, name, ms);
 	cr_expect_eq(ld_layout_first_missing(&l), -1);
 	cr_expect(l.have_symbol[LS_ADDRESS_SPACE_MEMORY]);
-	/* The vmcoreinfo device needs fw_cfg, which pseries has not. */
-	if (strstr(name, "ppc64"))
-		cr_expect_not(l.have_symbol[LS_VMCOREINFO_STATE]);
-	else
-		cr_expect(l.have_symbol[LS_VMCOREINFO_STATE]);
+	/* The vmcoreinfo device needs fw_cfg: pseries and s390x have none. */
+	cr_expect_eq(l.have_symbol[LS_VMCOREINFO_STATE],
+		     !strstr(name, "ppc64") && !strstr(name, "s390x"));
 	cr_expect(l.have_symbol[LS_CPUS]);
 	for (int f = 0; f < LF_COUNT; f++) {
 		const char *tgt = cpu_target_of(ld_field_descs[f].variants[0].type);
@@ -701,4 +707,17 @@ Test(debuginfo, real_qemu_10_2_aarch64, .timeout = 60)
 {
 	check_real_qemu("qemu-debug-10.2.2", "qemu-system-aarch64",
 			absent_in_10_2);
+}
+
+/* The 7.2 build's misc group (tests/build-debug-qemu.sh 7.2 misc). */
+Test(debuginfo, real_qemu_s390x, .timeout = 60)
+{
+	check_real_qemu("qemu-debug-misc", "qemu-system-s390x",
+			absent_in_7_2_s390x);
+}
+
+Test(debuginfo, real_qemu_10_0_s390x, .timeout = 60)
+{
+	check_real_qemu("qemu-debug-10.0.13-misc", "qemu-system-s390x",
+			absent_in_10_0_s390x);
 }

@@ -13,8 +13,8 @@ consumers under test (libkdumpfile, crash, makedumpfile).
     only_layout(diffs), only_guest_facts(diffs, arch)   # explained ones?
     is_flattened(path)                  # makedumpfile's flat stream?
 
-Only the 64-bit layouts (what QEMU writes for x86_64 and aarch64 guests),
-either byte order.  Python 3 standard library only.
+Only the 64-bit layouts (what QEMU writes for x86_64, aarch64 and s390x
+guests), either byte order.  Python 3 standard library only.
 """
 
 import os
@@ -65,10 +65,14 @@ class Diskdump:
             if head[:8] != KDUMP_SIGNATURE:
                 raise DiskdumpError("%s: no KDUMP signature (%r)" %
                                     (path, head[:16]))
-            # The byte order: block_size is a small power of two.
+            # The byte order: block_size is a small power of two, and
+            # header_version a small number (4096 big-endian read as
+            # little-endian is 1 MiB, a power of two too: s390x).
             for e in "<>":
                 bs = struct.unpack_from(e + "i", head, 428)[0]
-                if 4096 <= bs <= 1 << 20 and bs & (bs - 1) == 0:
+                hv = struct.unpack_from(e + "i", head, 8)[0]
+                if 4096 <= bs <= 1 << 20 and bs & (bs - 1) == 0 and \
+                        0 < hv < 256:
                     break
             else:
                 raise DiskdumpError("%s: implausible block_size" % path)

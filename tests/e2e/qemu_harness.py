@@ -71,6 +71,9 @@ CB_ADDR = {"x86_64": 0x100000, "aarch64": 0x40300000}
 # (tests/guests/ppc64); payload-ppc64le.elf is the little-endian build.
 CB_ARCH["ppc64"] = 3
 CB_ADDR["ppc64"] = 0x500000
+# s390x (s390-ccw-virtio): above the payload image (tests/guests/s390x).
+CB_ARCH["s390x"] = 4
+CB_ADDR["s390x"] = 0x100000
 HEARTBEAT_ADDR = {a: c + CB_OFF_HEARTBEAT for a, c in CB_ADDR.items()}
 STATE_ADDR = {a: c + CB_OFF_STATE for a, c in CB_ADDR.items()}
 TOKEN_ADDR = {a: c + CB_OFF_TOKEN for a, c in CB_ADDR.items()}
@@ -78,8 +81,9 @@ TOKEN_ADDR = {a: c + CB_OFF_TOKEN for a, c in CB_ADDR.items()}
 PAYLOAD_NAME = {"x86_64": "payload-x86_64.elf",
                 "aarch64": "payload-aarch64.elf"}
 PAYLOAD_NAME["ppc64"] = "payload-ppc64be.elf"
+PAYLOAD_NAME["s390x"] = "payload-s390x.elf"
 # Targets whose HMP `xp` prints words in big-endian order (the target's).
-XP_BIG_ENDIAN = {"ppc64"}
+XP_BIG_ENDIAN = {"ppc64", "s390x"}
 
 STOCK_FIRMWARE_DIRS = ["/usr/share/qemu", "/usr/share/seabios",
                        "/usr/lib/ipxe/qemu"]
@@ -97,7 +101,7 @@ class Install:
     """
 
     def __init__(self, name, version, kind, bindir, root=None,
-                 firmware_dirs=(), env=None):
+                 firmware_dirs=(), env=None, arch_bindirs=None):
         self.name = name
         self.version = version
         self.kind = kind
@@ -105,17 +109,23 @@ class Install:
         self.root = root
         self.firmware_dirs = list(firmware_dirs)
         self.env = dict(env or {})
+        # Arches whose binary is elsewhere (a debug build's "misc" group).
+        self.arch_bindirs = dict(arch_bindirs or {})
+
+    def _path(self, arch):
+        return os.path.join(self.arch_bindirs.get(arch, self.bindir),
+                            "qemu-system-" + arch)
 
     def binary(self, arch):
         """The binary's path on this (the tool's) side."""
-        path = os.path.join(self.bindir, "qemu-system-" + arch)
+        path = self._path(arch)
         return self.root + path if self.root else path
 
     def present(self, arch):
         return os.access(self.binary(arch), os.X_OK)
 
     def command(self, arch):
-        path = os.path.join(self.bindir, "qemu-system-" + arch)
+        path = self._path(arch)
         return ["chroot", self.root, path] if self.root else [path]
 
     def mkdtemp(self, prefix):
@@ -136,10 +146,16 @@ class Install:
         return "<%s %s>" % (self.name, self.version)
 
 
+# tests/build-debug-qemu.sh VERSION misc builds these into SUBDIR-misc/.
+MISC_ARCHES = ("ppc64", "s390x")
+
+
 def _debug_install(version, subdir):
+    misc = os.path.join(CACHE, subdir + "-misc", "bin")
     return Install("debug-" + version, version, "dwarf",
                    os.path.join(CACHE, subdir, "bin"),
-                   firmware_dirs=STOCK_FIRMWARE_DIRS)
+                   firmware_dirs=STOCK_FIRMWARE_DIRS,
+                   arch_bindirs={a: misc for a in MISC_ARCHES})
 
 
 def installs():
@@ -498,7 +514,7 @@ def start_qemu(arch, machine, mem, extra_args=(), accel="auto",
     if firmware_dirs is not None:
         install = Install(install.name, install.version, install.kind,
                           install.bindir, install.root, firmware_dirs,
-                          install.env)
+                          install.env, install.arch_bindirs)
     if accel == "auto":
         if kvm_usable(arch, install=install):
             accel = "kvm"

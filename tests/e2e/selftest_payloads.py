@@ -37,6 +37,8 @@ CASES = [
     ("ppc64 pseries 256M", "ppc64", "pseries", "256M", [], 60),
     ("aarch64 virt 512M 2 NUMA memdevs", "aarch64", "virt", "512M", NUMA2,
      60),
+    ("s390x s390-ccw-virtio 256M smp2", "s390x", "s390-ccw-virtio", "256M",
+     ["-smp", "2"], 60),
 ]
 
 # --all adds these (slower or redundant with the above).

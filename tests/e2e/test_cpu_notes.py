@@ -8,8 +8,9 @@ names, types, order), on every QEMU tests/setup-qemus.sh makes: Debian 12's
 7.2 and its debug build, bookworm-backports' 10.0.2, Debian 13's 10.0.13 in
 a chroot (layout profiles), debug builds of 10.0.13 and 10.2.2 (DWARF);
 ppc64 pseries (BE and LE guests, default CPU and POWER7) on Debian 12's 7.2,
-its misc debug build and 10.0.13's; rip/pc/nip and rsp/sp/r1 must match HMP
-`info registers`.
+its misc debug build and 10.0.13's; s390x on Debian 12's 7.2 and the 7.2 and
+10.0.13 debug builds only (CASE_INSTALLS); rip/pc/nip and rsp/sp/r1 (s390x:
+psw.addr and r15) must match HMP `info registers`.
 
 Usage: test_cpu_notes.py [--keep DIR] [--only NAME-SUBSTRING]
 Env: QLD_TOOL (default /tmp/qld-build/werror/src/qemu-livedump),
@@ -103,11 +104,17 @@ def hmp_registers(vm):
         if m:
             for i, v in enumerate(m.group(2).split()):
                 cur.setdefault("R%d" % (int(m.group(1)) + i), int(v, 16))
+        m = re.search(r"\bPSW=mask [0-9a-fA-F]+ addr ([0-9a-fA-F]+)", line)
+        if m:                              # s390x
+            cur.setdefault("PSWADDR", int(m.group(1), 16))
     return cpus
 
 
 def prstatus_pc_sp(note, arch, endian):
     d = note.desc
+    if arch == "s390x":                    # psw.addr, r15
+        return (struct.unpack_from(endian + "Q", d, 120)[0],
+                struct.unpack_from(endian + "Q", d, 128 + 15 * 8)[0])
     if len(d) == 144:                      # i386: eip, esp
         regs = struct.unpack_from(endian + "17I", d, 72)
         return regs[12], regs[15]
@@ -195,6 +202,8 @@ CASES = [
     # Before the first instruction (-S): not in long mode, so QEMU writes
     # the i386 NT_PRSTATUS (in an ELFCLASS64 EM_386 file); -a 386.
     ("x86_64-prelaunch-386", "x86_64", "q35", "256M", None, "386"),
+    # CPU 0 runs the payload, CPU 1 stays stopped: ten notes each.
+    ("s390x-ccw", "s390x", "s390-ccw-virtio", "256M", None, "s390"),
 ]
 # ppc64 pseries (TCG): no -a, the tool picks QEMU's byte order; on the
 # QEMUs that have qemu-system-ppc64 (optional 7th field: the installs,
@@ -210,6 +219,10 @@ CASES += [
     ("ppc64-pseries-power7-le", "ppc64", "pseries", "256M", "POWER7", None,
      {"installs": PPC64_INSTALLS, "payload": "payload-ppc64le.elf"}),
 ]
+# Cases run on some installs only (the others have no such QEMU): s390x
+# is Debian 12's qemu-system-misc and the misc groups of the 7.2 and
+# 10.0.13 debug builds.
+CASE_INSTALLS = {"s390x-ccw": ("stock", "debug", "debug-10.0.13")}
 
 
 # Every QEMU the notes are proven on (tests/setup-qemus.sh makes them);
@@ -270,8 +283,11 @@ def run_case(case, kind, install, payloads, workdir):
                     h = hmp[i]
                     # A CPU outside long mode shows EIP/ESP.
                     hpc = h.get("RIP", h.get("EIP", h.get("PC",
-                                                          h.get("NIP"))))
-                    hsp = h.get("RSP", h.get("ESP", h.get("SP", h.get("R1"))))
+                                                          h.get("NIP",
+                                                          h.get("PSWADDR")))))
+                    sp_reg = {"ppc64": "R1", "s390x": "R15"}.get(arch)
+                    hsp = h.get("RSP", h.get("ESP", h.get("SP",
+                                                         h.get(sp_reg))))
                     if (pc, sp) != (hpc, hsp):
                         ok = False
                         detail = "CPU %d: pc/sp %#x/%#x, HMP %s/%s" % (
@@ -315,6 +331,8 @@ def main():
         for case in CASES:
             for kind, install in installs(case):
                 tag = "%s-%s" % (case[0], kind)
+                if kind not in CASE_INSTALLS.get(case[0], (kind,)):
+                    continue
                 if only and only not in tag:
                     continue
                 if not install.present(case[1]):

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """The compressed kdump formats (-f kdump-*) against QEMU's own kdump output
 and against readers nobody here wrote, on a paused stamp-payload guest of
-Debian 12's QEMU 7.2 (x86_64 pc, aarch64 virt; ppc64 pseries, BE and LE,
-kdump_oracle only):
+Debian 12's QEMU 7.2 (x86_64 pc, aarch64 virt, s390x s390-ccw-virtio; ppc64
+pseries, BE and LE, kdump_oracle only):
 
   kdump_oracle_*   QMP dump-guest-memory format=kdump-zlib (makedumpfile's
                    flattened stream; 7.2 has no lzo/snappy build and no
@@ -48,6 +48,8 @@ CASES = {"x86_64": ("pc", "512M", ["-smp", "2"]),
          "aarch64": ("virt", "256M", [])}
 # ppc64 pseries: QEMU's block size is 64 KiB there too (arch_dump.c).
 CASES["ppc64"] = ("pseries", "256M", ["-smp", "2"])
+BLOCK["s390x"] = None
+CASES["s390x"] = ("s390-ccw-virtio", "256M", ["-smp", "2"])
 
 TESTS = []
 
@@ -286,6 +288,21 @@ def kdump_oracle_stock_x86_64_pc_512M(ctx):
 @test
 def kdump_oracle_stock_aarch64_virt_256M(ctx):
     kdump_oracle(ctx, "aarch64")
+
+
+@test
+def kdump_oracle_stock_s390x_ccw_256M(ctx):
+    kdump_oracle(ctx, "s390x")
+
+
+@test
+def kdump_oracle_debug_10_0_13_s390x_ccw_256M(ctx):
+    kdump_oracle(ctx, "s390x", "debug-10.0.13")
+
+
+@test
+def kdump_formats_stock_s390x_ccw_256M(ctx):
+    kdump_formats(ctx, "s390x")
 
 
 @test

@@ -1503,6 +1503,122 @@ add_version_tests("debug-10.0.13")
 add_version_tests("debug-10.2.2")
 
 
+# --- s390x (s390-ccw-virtio, TCG) -----------------------------------------
+# Debian 12's stripped qemu-system-s390x (qemu-system-misc) through the
+# shipped profile, and the misc groups of the 7.2 and 10.0.13 debug builds
+# (DWARF; 10.0.13 also writes pr_pid big-endian).  The other 10.x installs
+# have no qemu-system-s390x.
+TOOL_ARCH["s390x"] = "s390"
+EM["s390x"] = 22
+S390X_MACHINE = "s390-ccw-virtio"
+
+
+@test
+def profile_s390x_matches_shipped(ctx):
+    write_profile(ctx, "s390x")
+
+
+@test
+def stamps_stock_s390x_ccw_256M(ctx):
+    stamps_live(ctx, "s390x", S390X_MACHINE, "256M", "stock")
+
+
+@test
+def stamps_dwarf_s390x_ccw_256M(ctx):
+    stamps_live(ctx, "s390x", S390X_MACHINE, "256M", "dwarf")
+
+
+@test
+def oracle_stock_s390x_ccw_256M_smp2(ctx):
+    # Two vCPUs, the second stopped (no SIGP): QEMU writes all ten notes
+    # of each, big-endian but for pr_pid, which 7.2 leaves in its host's
+    # order.
+    oracle(ctx, "s390x", S390X_MACHINE, "256M", "stock", ("-smp", "2"))
+
+
+@test
+def oracle_dwarf_s390x_ccw_256M_smp2(ctx):
+    oracle(ctx, "s390x", S390X_MACHINE, "256M", "dwarf", ("-smp", "2"))
+
+
+@test
+def stamps_debug_10_0_13_s390x_ccw_256M(ctx):
+    stamps_live(ctx, "s390x", S390X_MACHINE, "256M", "debug-10.0.13")
+
+
+@test
+def oracle_debug_10_0_13_s390x_ccw_256M_smp2(ctx):
+    oracle(ctx, "s390x", S390X_MACHINE, "256M", "debug-10.0.13",
+           ("-smp", "2"))
+
+
+@test
+def point_release_profile_s390x_strict(ctx):
+    """The shipped s390x profile relabelled as another 7.2.x (no build-id):
+    the strict vCPU checks pass on real vCPUs (one running the payload, one
+    stopped) and the vmcore equals QEMU's dump; with psw.mask pointed at
+    psw.addr the same profile is refused (exit 6, the value named), no
+    file left, the VM untouched."""
+    c = Checks()
+    install = ctx.install("s390x", "stock")
+    src = os.path.join(PROFILE_DIR, "debian12-qemu-7.2-s390x.profile")
+    with open(src) as f:
+        lines = other_point_release(f.read().splitlines())
+    addr = [ln for ln in lines
+            if ln.startswith("field CPUS390XState.psw.addr ")]
+    if len(addr) != 1:
+        raise Fail("no psw.addr line in %s" % src)
+    shifted = [("field CPUS390XState.psw.mask " + addr[0].split(" ", 2)[2])
+               if ln.startswith("field CPUS390XState.psw.mask ") else ln
+               for ln in lines]
+    good, bad = ctx.path("s390x-7.2.21.profile"), ctx.path("s390x-bad.profile")
+    for path, body in ((good, lines), (bad, shifted)):
+        with open(path, "w") as f:
+            f.write("\n".join(body) + "\n")
+    token = qh.new_token()
+    ours, theirs = ctx.path("pr-ours.vmcore"), ctx.path("pr-qemu.vmcore")
+    outdir = ctx.path("pr-refused")
+    os.makedirs(outdir, exist_ok=True)
+    with qh.start_payload_vm("s390x", S390X_MACHINE, "256M", token,
+                             ctx.payloads, ["-smp", "2"], accel="tcg",
+                             install=install) as vm:
+        qh.wait_until_stamped(vm, 120)
+        vm.pause()
+        qh.qmp_dump(vm, theirs)
+        run = dump(ctx, vm, ours, "--profile", good)
+        if run.rc != 0:
+            raise Fail("refused: " + run.why())
+        want = "layouts from the 7.2.21 profile, validated against 7.2.22"
+        c.expect(want in run.stderr, "summary lacks %r: %s" % (
+            want, run.stderr))
+        compare_with_oracle(c, ours, theirs)
+        with qh.Vmcore(ours) as core:
+            check_core_stamps(c, core, "s390x", token)
+        refused = run_tool(ctx, ["-p", str(vm.pid), "-a", "s390", "-o",
+                                 os.path.join(outdir, "x.vmcore"),
+                                 "--profile", bad])
+        c.expect(refused.rc == 6, "shifted psw.mask: exit %d, want 6 (%s)"
+                 % (refused.rc, refused.stderr.strip()[-300:]))
+        c.expect("psw.mask" in refused.stderr and
+                 "implausible" in refused.stderr,
+                 "the refusal does not name psw.mask: %s" %
+                 refused.stderr.strip()[-300:])
+        c.expect(not os.listdir(outdir), "files left behind: %s" %
+                 os.listdir(outdir))
+        c.expect(vm.query_status().get("status") == "paused",
+                 "the tool changed the run state of a paused VM")
+        vm.resume()
+        check_vm_running(c, vm, "after cont")
+    detail("accepted: %s; refused: %s" % (
+        (run.report or {}).get("layout_source"),
+        refused.stderr.strip().splitlines()[-1] if refused.stderr.strip()
+        else "?"))
+    for p in (ours, theirs, good, bad):
+        if os.path.exists(p) and not ctx.keep:
+            os.unlink(p)
+    c.done()
+
+
 # --- runner ---------------------------------------------------------------
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])

@@ -4,8 +4,9 @@
 #   payload-aarch64.elf  (aarch64 virt, -kernel ELF64)
 #   payload-x86_64.elf   (multiboot v1 ELF32, switches to long mode)
 #   payload-ppc64be.elf, payload-ppc64le.elf (pseries, -kernel for SLOF)
+#   payload-s390x.elf    (s390-ccw-virtio, -kernel ELF64 big-endian)
 # Needs only gcc/binutils for the host (x86_64), aarch64-linux-gnu-*,
-# powerpc64-linux-gnu-* and powerpc64le-linux-gnu-*.
+# powerpc64-linux-gnu-*, powerpc64le-linux-gnu-* and s390x-linux-gnu-*.
 set -euo pipefail
 
 if [ $# -ne 1 ]; then
@@ -75,3 +76,17 @@ for e in be le; do
 done
 echo "built $out/payload-aarch64.elf $out/payload-aarch64be.elf $out/payload-x86_64.elf"
 echo "built $out/payload-ppc64be.elf $out/payload-ppc64le.elf"
+
+# s390x: ELF64 big-endian for s390-ccw-virtio's -kernel (QEMU's IPL starts
+# it at its entry in 64-bit mode).  -msoft-float: the C code keeps off the
+# FP and vector registers, whose values start.S sets for the CPU notes.
+S=s390x-linux-gnu-
+for f in s390x/start.S s390x/main.c stamp.c; do
+	"${S}gcc" ${cflags/-mgeneral-regs-only/} -march=z196 -msoft-float \
+		-c "$src/$f" -o "$tmp/s390x-$(basename "${f%.*}").o"
+done
+"${S}ld" -m elf64_s390 -nostdlib -static -z max-page-size=0x1000 \
+	-z noexecstack --no-warn-rwx-segments \
+	-T "$src/s390x/link.ld" -o "$tmp/payload-s390x.elf" "$tmp"/s390x-*.o
+mv "$tmp/payload-s390x.elf" "$out/payload-s390x.elf"
+echo "built $out/payload-s390x.elf"

@@ -42,6 +42,7 @@
 #define CB_ARCH_X86_64		1
 #define CB_ARCH_AARCH64		2
 #define CB_ARCH_PPC64		3	/* big- or little-endian pseries */
+#define CB_ARCH_S390X		4
 
 #define CB_SIZE			(2 * PAGE_SIZE)
 #define CHURN_SIZE		(64 * 1024ULL)	/* directly after the CB */

@@ -9,7 +9,7 @@ static u64 resv_lo, resv_hi, addr_limit;
 
 /*
  * What the host reads is little-endian whatever the guest's data order: a
- * big-endian build (aarch64-be with SCTLR_EL1.EE set, ppc64) swaps.
+ * big-endian build (aarch64-be with SCTLR_EL1.EE set, ppc64, s390x) swaps.
  */
 static u64 le64(u64 v)
 {
@@ -55,7 +55,7 @@ void cb_init(u64 cb_addr, u64 arch, u64 resv_start, u64 resv_end)
 	cb = (volatile u64 *)cb_addr;
 	resv_lo = resv_start;
 	resv_hi = resv_end;
-	/* x86 identity-maps 64 GiB; aarch64 runs with the MMU off. */
+	/* x86 identity-maps 64 GiB; aarch64 and s390x run with no translation. */
 	addr_limit = arch == CB_ARCH_X86_64 ? (64ULL << 30) : ~0ULL;
 	put(CB_OFF_STATE, 0);
 	put(CB_OFF_HEARTBEAT, 0);

@@ -12,7 +12,7 @@ tests/e2e/qemu_harness.py) and the serial console in a file.
         g.wait_heartbeat_after(n)       # the guest still runs
 
 Command line (for a look by hand):
-    tests/linux/boot.py x86_64|aarch64 [--vmcoreinfo] [--accel kvm|tcg|auto]
+    tests/linux/boot.py x86_64|aarch64|s390x [--vmcoreinfo] [--accel kvm|tcg|auto]
 boots, prints the QEMU pid and the console, and keeps running until ^C.
 """
 
@@ -69,8 +69,11 @@ class LinuxGuest:
 
     def __init__(self, arch, vmcoreinfo=False, accel=ACCEL, mem=MEM,
                  token=None, install=None, extra_args=(), extra_append=()):
-        if arch not in ("x86_64", "aarch64"):
-            raise ValueError("arch must be x86_64 or aarch64")
+        if arch not in ("x86_64", "aarch64", "s390x"):
+            raise ValueError("arch must be x86_64, aarch64 or s390x")
+        if arch == "s390x" and vmcoreinfo:
+            # The vmcoreinfo device needs fw_cfg, which s390x lacks.
+            raise ValueError("s390x has no -device vmcoreinfo")
         self.arch = arch
         # Which QEMU (qemu_harness.Install): Debian 12's by default.
         self.install = install or qh.installs()["stock-7.2"]
@@ -108,6 +111,9 @@ class LinuxGuest:
                 # Debian's cloud kernel can hang early on KVM with the
                 # default qemu64 model; the host's model boots.
                 args += ["-cpu", "host"]
+        elif self.arch == "s390x":
+            # serial_hd(0) becomes the SCLP console (s390-virtio-ccw.c).
+            append.insert(0, "console=ttysclp0")
         else:
             append.insert(0, "console=ttyAMA0")
             # cortex-a57 boots Debian's arm64 kernel much faster under TCG
@@ -120,7 +126,8 @@ class LinuxGuest:
         return args
 
     def _machine(self):
-        return "q35" if self.arch == "x86_64" else "virt"
+        return {"x86_64": "q35", "s390x": "s390-ccw-virtio"}.get(self.arch,
+                                                                 "virt")
 
     def _boot(self, accel, timeout):
         if os.path.exists(self.serial_path):
@@ -218,7 +225,7 @@ class LinuxGuest:
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("arch", choices=("x86_64", "aarch64"))
+    ap.add_argument("arch", choices=("x86_64", "aarch64", "s390x"))
     ap.add_argument("--vmcoreinfo", action="store_true")
     ap.add_argument("--accel", default=ACCEL,
                     choices=("auto", "kvm", "tcg"))
