@@ -467,10 +467,13 @@ Test(cpu_regs, placeholder_without_the_register_fields, .init = setup_x86)
 		char want[128];
 
 		read_cpus(arches[i], &c);
+		/* The warning names the field the x86 layout lacks. */
 		snprintf(want, sizeof(want),
-			 "CPU registers for %s are not read: placeholder notes",
+			 "CPU registers for %s are not read: QEMU's layout lacks ",
 			 arches[i]);
-		cr_assert_str_eq(c.warning, want);
+		cr_assert(c.warning && !strncmp(c.warning, want, strlen(want)) &&
+			  strstr(c.warning, "placeholder notes"), "%s",
+			  c.warning ? c.warning : "(none)");
 		cr_assert_eq(c.regs, LD_REGS_NONE);
 		/* Only the list is read. */
 		cr_assert_null(ld_cpus_add_notes(a, &c, ld_elf_note_sink(elf)));
