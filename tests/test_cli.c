@@ -57,6 +57,7 @@ Test(cli, help_and_version)
 	cr_expect(strstr(buf, "-f, --format FORMAT"));
 	cr_expect(strstr(buf, "kdump-zstd"));
 	cr_expect(strstr(buf, "--threads N"));
+	cr_expect(strstr(buf, "-d, --dump-level N"));
 	cr_expect(strstr(buf, "aarch64-le aarch64-be X86_64 386 s390 ppc64-le ppc64-be"));
 	cr_expect(strstr(buf, "qemu-livedump " PACKAGE_VERSION));
 }
@@ -74,6 +75,8 @@ Test(cli, usage_errors)
 	static const char *const bad_threads[] = { "", "-p", "1", "-o", "x", "-f", "kdump-zstd", "--threads", "0", NULL };
 	static const char *const elf_threads[] = { "", "-p", "1", "-o", "x", "--threads", "2", NULL };
 	static const char *const elf_flatten[] = { "", "-p", "1", "-o", "x", "-f", "elf", "--flatten", NULL };
+	static const char *const bad_level[] = { "", "-p", "1", "-o", "x", "-d", "32", NULL };
+	static const char *const word_level[] = { "", "-p", "1", "-o", "x", "--dump-level", "all", NULL };
 
 	run(&r, bad_format);
 	expect(&r, 2, "unknown format 'kdump-gzip' (known: elf, kdump-zlib, kdump-lzo, kdump-snappy, kdump-zstd)");
@@ -85,6 +88,10 @@ Test(cli, usage_errors)
 	expect(&r, 2, "--flatten and --threads go with a kdump format");
 	run(&r, bad_boost);
 	expect(&r, 2, "--boost takes auto, always or never, not 'sometimes'");
+	run(&r, bad_level);
+	expect(&r, 2, "-d takes a dump level of 0 to 31, not '32'");
+	run(&r, word_level);
+	expect(&r, 2, "-d takes a dump level of 0 to 31, not 'all'");
 	run(&r, none);
 	expect(&r, 2, "missing -p PID");
 	run(&r, bad_arch);

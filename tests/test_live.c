@@ -345,6 +345,42 @@ Test(live, kdump_formats_with_vmcoreinfo_found_in_guest_ram)
 	kdump_formats_read_back(args, true);
 }
 
+/*
+ * -d above 1 reads the guest kernel's struct pages: without VMCOREINFO it
+ * is refused and nothing is left; with a note that is no kernel's (the
+ * fake's) it warns and keeps every page.
+ */
+Test(live, dump_level_needs_a_linux_guest)
+{
+	static const char *const args[] = { "--vmcoreinfo-in-ram=1", NULL };
+	char pid[16], path[4200];
+	struct tool_run r;
+
+	for (int with_note = 0; with_note < 2; with_note++) {
+		start("tests/fake-qemu-a", with_note ? args : NULL);
+		snprintf(pid, sizeof(pid), "%d", (int)fx.pid);
+		snprintf(path, sizeof(path), "%s/dump.d31", dir);
+		const char *argv[] = { "qemu-livedump", "-p", pid, "-a", "X86_64",
+				       "-o", path, "-f", "kdump-zstd", "-d", "31",
+				       NULL };
+
+		cr_assert(tool_run(&r, argv, NULL, -1, 60), "the tool timed out");
+		if (!with_note) {
+			cr_expect_eq(r.status, 1, "status %d: %s", r.status, r.err);
+			cr_expect(strstr(r.err, "dump level 31 needs the guest kernel's VMCOREINFO"),
+				  "%s", r.err);
+			cr_expect(access(path, F_OK) != 0, "%s left behind", path);
+		} else {
+			cr_assert_eq(r.status, 0, "%s", r.err);
+			cr_expect(strstr(r.err, "cannot be classified"), "%s", r.err);
+			dump(&r, NULL);	/* the ELF dump: the reference */
+			cr_assert_eq(r.status, 0, "%s", r.err);
+			expect_kdump_is_the_elf_dump(path, out);
+		}
+		finish();
+	}
+}
+
 Test(live, json_report)
 {
 	char report[4096], buf[8192] = "";
