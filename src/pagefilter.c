@@ -275,6 +275,17 @@ static bool pfn_in_ram(struct walk *w, uint64_t pfn)
 
 /* --- sections --------------------------------------------------------------*/
 
+/* Kernel memory at va, or false (why is not needed: the caller says). */
+static bool read_ok(struct ld_guest_paging *pg, uint64_t va, void *buf,
+		    size_t len)
+{
+	struct ld_error *err = ld_guest_paging_read(pg, va, buf, len);
+	bool ok = !err;
+
+	ld_error_free(err);
+	return ok;
+}
+
 /*
  * Each section's mem_map (kernel virtual address of the struct page of
  * its first pfn; 0: no memory map), makedumpfile's get_mm_sparsemem().
@@ -310,29 +321,26 @@ static const char *section_maps(struct walk *w, uint64_t *maps,
 		if (attempt) {
 			unsigned char p[8];
 
-			if (ld_guest_paging_read(&w->pg, mm->mem_section, p, 8)) {
+			if (!read_ok(&w->pg, mm->mem_section, p, 8)) {
 				why = "mem_section cannot be read";
 				break;
 			}
 			roots_at = get_ulong(w, p);
 		}
-		if (ld_guest_paging_read(&w->pg, roots_at, roots, nroots * 8)) {
+		if (!read_ok(&w->pg, roots_at, roots, nroots * 8)) {
 			why = "the mem_section root array cannot be read";
 			continue;
 		}
 		for (uint64_t nr = 0; nr < nsec && !why; nr++) {
 			uint64_t root = get_ulong(w, roots + nr / per_root * 8);
 			uint64_t map;
-			struct ld_error *err;
 
 			maps[nr] = 0;
 			if (!root)
 				continue;
-			err = ld_guest_paging_read(&w->pg, root + nr % per_root *
-						   mm->size_mem_section, sec,
-						   mm->size_mem_section);
-			if (err) {
-				ld_error_free(err);
+			if (!read_ok(&w->pg, root + nr % per_root *
+				     mm->size_mem_section, sec,
+				     mm->size_mem_section)) {
 				why = "a struct mem_section cannot be read";
 				break;
 			}
