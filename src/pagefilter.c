@@ -141,11 +141,11 @@ static bool kernel_version(const struct walk *w, unsigned int *maj,
 	       sscanf(rel, "%u.%u", maj, min) == 2;
 }
 
-/* The facts, or a sentence saying which one is missing or odd. */
-static const char *read_facts(struct walk *w)
+/* struct page's size and members; NULL or what is wrong. */
+static const char *struct_page_facts(struct walk *w)
 {
 	struct mm_facts *mm = &w->mm;
-	uint64_t v, page_size;
+	uint64_t page_size;
 	unsigned int maj, min;
 
 	if (!get(w, "PAGESIZE", &page_size) ||
@@ -182,6 +182,14 @@ static const char *read_facts(struct walk *w)
 	    !member_fits(mm, &mm->dtor, mm->dtor_width) ||
 	    !member_fits(mm, &mm->head, 8))
 		return "a struct page member outside SIZE(page)";
+	return NULL;
+}
+
+/* The PG_* numbers and the values that mark free and offline pages. */
+static const char *page_flag_facts(struct walk *w)
+{
+	struct mm_facts *mm = &w->mm;
+	uint64_t v;
 
 	get_number(w, "NUMBER(PG_lru)", &mm->pg_lru);
 	get_number(w, "NUMBER(PG_private)", &mm->pg_private);
@@ -209,6 +217,14 @@ static const char *read_facts(struct walk *w)
 		mm->free_orders = DEFAULT_FREE_ORDERS;
 	if (mm->free_orders > 20)
 		return "an implausible LENGTH(zone.free_area)";
+	return NULL;
+}
+
+/* SPARSEMEM's mem_section and the section size. */
+static const char *section_facts(struct walk *w)
+{
+	struct mm_facts *mm = &w->mm;
+	uint64_t v;
 
 	if (!get(w, "SYMBOL(mem_section)", &mm->mem_section))
 		return "no SYMBOL(mem_section) (only SPARSEMEM kernels are filtered)";
@@ -229,6 +245,18 @@ static const char *read_facts(struct walk *w)
 		return "no plausible NUMBER(MAX_PHYSMEM_BITS)";
 	mm->max_physmem_bits = (unsigned int)v;
 	return NULL;
+}
+
+/* The facts, or a sentence saying which one is missing or odd. */
+static const char *read_facts(struct walk *w)
+{
+	const char *why = struct_page_facts(w);
+
+	if (!why)
+		why = page_flag_facts(w);
+	if (!why)
+		why = section_facts(w);
+	return why;
 }
 
 /* --- reading guest memory ------------------------------------------------- */
