@@ -33,8 +33,9 @@ bool ld_vmci_string(const char *text, size_t len, const char *key,
 
 /*
  * The guest-physical address of va in the kernel image (its text and
- * data): x86_64 from phys_base, aarch64 from kimage_voffset.  False for
- * other arches or when the note lacks what is needed.
+ * data): x86_64 from phys_base, aarch64 from kimage_voffset, ppc64 in
+ * the linear map at 0xc000000000000000.  False for other arches or when
+ * the note lacks what is needed.
  */
 bool ld_guestlinux_kimage_pa(const struct ld_arch *arch, const char *vmci,
 			     size_t len, uint64_t va, uint64_t *pa);

@@ -69,6 +69,10 @@ bool ld_vmcoreinfo_parse(const void *note, size_t len, bool big_endian,
  * The rule: every valid note found is remembered; if all of them have the
  * same text, it is used; if they differ (a stale note of a previous kernel,
  * say), none is used and a warning lists them.
+ *
+ * big_endian is the byte order tried first (the vmcore's); a note in the
+ * other order is taken too, as the kernel's order can differ from the
+ * vmcore's (a little-endian ppc64 kernel in QEMU 7.2's big-endian dump).
  */
 struct ld_vmcoreinfo_scan;
 

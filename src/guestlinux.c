@@ -9,6 +9,8 @@
 
 /* x86_64's __START_KERNEL_map: where the kernel image is mapped. */
 #define X86_64_START_KERNEL_MAP 0xffffffff80000000ull
+/* ppc64 (book3s and book3e): the kernel image is in the linear map. */
+#define PPC64_PAGE_OFFSET 0xc000000000000000ull
 
 /*
  * The value of "KEY=" in text: the rest of its line, or NULL.  The text
@@ -89,6 +91,18 @@ bool ld_guestlinux_kimage_pa(const struct ld_arch *arch, const char *vmci,
 		    va < base)
 			return false;
 		*pa = va - base;
+		return true;
+	case LD_ARCH_PPC64_LE:
+	case LD_ARCH_PPC64_BE:
+		/*
+		 * ppc64's __pa(): the linear map starts at PAGE_OFFSET and
+		 * holds the kernel wherever it was loaded (no KASLR on
+		 * book3s; a relocated kernel runs at PAGE_OFFSET + its
+		 * physical address).
+		 */
+		if ((va & 0xf000000000000000ull) != PPC64_PAGE_OFFSET)
+			return false;
+		*pa = va - PPC64_PAGE_OFFSET;
 		return true;
 	default:
 		return false;

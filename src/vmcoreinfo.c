@@ -202,16 +202,40 @@ struct ld_vmcoreinfo_scan *ld_vmcoreinfo_scan_new(bool big_endian)
 	return s;
 }
 
+/*
+ * The byte order of a VMCOREINFO note head: the one the scan was made for
+ * first, else the other, as the guest kernel's order need not be the
+ * vmcore's: QEMU 7.2 writes a big-endian ELF for a little-endian ppc64
+ * kernel on POWER8 and later (its HID0[HILE] rule, cpu-ppc.c).  namesz 11
+ * read the wrong way round is 0x0b000000, so only one order can match.
+ * Returns false if the head is no VMCOREINFO note in either order.
+ */
+static bool head_order(const struct ld_vmcoreinfo_scan *s,
+		       const unsigned char *head, bool *big_endian)
+{
+	if (memcmp(head + 12, NOTE_NAME, sizeof(NOTE_NAME)))
+		return false;
+	for (int flip = 0; flip <= 1; flip++) {
+		bool be = flip ? !s->big_endian : s->big_endian;
+
+		if (guest_u32(head, be) == sizeof(NOTE_NAME)) {
+			*big_endian = be;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* Bytes of a note starting with this head, or 0 if it is no VMCOREINFO. */
 static size_t note_length(const struct ld_vmcoreinfo_scan *s,
 			  const unsigned char *head)
 {
 	uint32_t descsz;
+	bool be;
 
-	if (guest_u32(head, s->big_endian) != sizeof(NOTE_NAME) ||
-	    memcmp(head + 12, NOTE_NAME, sizeof(NOTE_NAME)))
+	if (!head_order(s, head, &be))
 		return 0;
-	descsz = guest_u32(head + 4, s->big_endian);
+	descsz = guest_u32(head + 4, be);
 	if (descsz == 0 || descsz > LD_VMCOREINFO_RESERVE_DESC)
 		return 0;
 	return NOTE_HEAD + ((descsz + 3) & ~3u);
@@ -222,8 +246,10 @@ static void remember(struct ld_vmcoreinfo_scan *s, uint64_t gpa,
 {
 	struct ld_vmcoreinfo v;
 	char *why = NULL;
+	bool be;
 
-	if (!ld_vmcoreinfo_parse(note, len, s->big_endian, &v, &why)) {
+	if (len < NOTE_HEAD || !head_order(s, note, &be) ||
+	    !ld_vmcoreinfo_parse(note, len, be, &v, &why)) {
 		free(why);
 		return;
 	}

@@ -81,6 +81,20 @@ Test(guestlinux, kernel_image_addresses)
 					      x86_text, sizeof(x86_text),
 					      0xffffbb639611c030ull, &pa),
 		      "no kimage_voffset");
+	/* Debian 12's ppc64el kernel: SYMBOL(init_uts_ns)=c0000000026ab3c0. */
+	for (int be = 0; be <= 1; be++) {
+		const struct ld_arch *ppc = ld_arch_lookup(be ? "ppc64-be" :
+								"ppc64-le");
+
+		cr_assert(ld_guestlinux_kimage_pa(ppc, x86_text,
+						  sizeof(x86_text),
+						  0xc0000000026ab3c0ull, &pa));
+		cr_expect_eq(pa, 0x26ab3c0ull, "va - PAGE_OFFSET");
+		cr_expect_not(ld_guestlinux_kimage_pa(ppc, x86_text,
+						      sizeof(x86_text),
+						      0xd000000000001000ull,
+						      &pa), "vmalloc space");
+	}
 	cr_expect_not(ld_guestlinux_kimage_pa(ld_arch_lookup("s390"), x86_text,
 					      sizeof(x86_text),
 					      0xffffffff839f9b60ull, &pa));

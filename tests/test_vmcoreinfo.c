@@ -132,6 +132,36 @@ Test(vmcoreinfo, scan_joins_a_note_split_between_pieces)
 	free(g);
 }
 
+/*
+ * The kernel's byte order need not be the vmcore's: QEMU 7.2 dumps a
+ * little-endian ppc64 kernel on POWER9 big-endian, so a scan made for a
+ * big-endian vmcore must take the little-endian note (the prescan of page
+ * heads goes through the same head check).
+ */
+Test(vmcoreinfo, scan_takes_a_note_in_the_other_byte_order)
+{
+	for (int be = 0; be <= 1; be++) {
+		unsigned char *g = guest(16);
+		struct ld_vmcoreinfo_scan *s = ld_vmcoreinfo_scan_new(be);
+		struct ld_vmcoreinfo v;
+		struct ld_warnings warn = { 0 };
+
+		put_note(g + 6 * 4096, TEXT, !be);
+		/* Split between pieces, so the carried note is parsed too. */
+		ld_vmcoreinfo_scan_inspect(s, 0, g, 6 * 4096 + 30);
+		ld_vmcoreinfo_scan_inspect(s, 6 * 4096 + 30, g + 6 * 4096 + 30,
+					   10 * 4096 - 30);
+		ld_vmcoreinfo_scan_result(s, &v, &warn);
+		cr_assert(v.present, "scan for %s", be ? "BE" : "LE");
+		cr_expect_eq(warn.count, 0);
+		cr_expect_eq(v.descsz, strlen(TEXT));
+		cr_expect(!memcmp(v.desc, TEXT, v.descsz));
+		ld_vmcoreinfo_free(&v);
+		ld_vmcoreinfo_scan_free(s);
+		free(g);
+	}
+}
+
 Test(vmcoreinfo, identical_copies_count_once_different_ones_give_none)
 {
 	unsigned char *g = guest(32);

@@ -1337,6 +1337,77 @@ def stamps_debug_10_0_13_misc_ppc64le_pseries_256M(ctx):
                 payload=PPC64_LE)
 
 
+def slof_oracle(ctx, kind, extra=()):
+    """A pseries guest with nothing to boot, sitting at SLOF's prompt (the
+    big-endian firmware, no payload, no Linux): the tool without -a vs
+    QEMU's dump of the paused VM -- PT_LOADs, bytes, every CPU note."""
+    c = Checks()
+    install = ctx.install("ppc64", kind)
+    ours = ctx.path("slof-ours.vmcore")
+    theirs = ctx.path("slof-qemu.vmcore")
+    console = ctx.path("slof-console.log")
+    args = ["-chardev", "file,id=con0,path=%s" % install.qemu_path(console),
+            "-serial", "chardev:con0"] + list(extra)
+    with qh.start_qemu("ppc64", "pseries", "256M", args, accel="tcg",
+                       install=install) as vm:
+        # No disk, no network, no -kernel: SLOF gives up and waits at its
+        # Forth prompt ("0 >"), reading the console.
+        deadline = time.monotonic() + 120
+        text = ""
+        while "0 >" not in text:
+            if time.monotonic() > deadline or not vm.alive():
+                raise Fail("no SLOF prompt; console: %r" % text[-600:])
+            time.sleep(0.5)
+            with open(console, "rb") as f:
+                text = f.read().decode("latin-1")
+        c.expect("SLOF" in text, "no SLOF banner on the console")
+        vm.pause()
+        t_qemu = qh.qmp_dump(vm, theirs)
+        run = run_tool(ctx, ["-p", str(vm.pid), "-o", ours], ours + ".json")
+        if run.rc != 0:
+            raise Fail("qemu-livedump failed: " + run.why())
+        st = vm.query_status()
+        c.expect(st.get("status") == "paused",
+                 "the tool changed the run state of a paused VM: %r" % st)
+        check_output_file(c, ours)
+        loads = compare_with_oracle(c, ours, theirs)
+        extra = list(extra)
+        vcpus = int(extra[extra.index("-smp") + 1]) if "-smp" in extra \
+            else 1
+        with qh.Vmcore(ours) as core:
+            check_core_shape(c, core, "ppc64", vcpus)
+            check_report_ok(c, run, kind, core)
+            c.expect(core.endian == ">", "SLOF's vmcore is not big-endian")
+            c.expect("(ppc64-be)" in run.stderr, "the summary does not name "
+                     "ppc64-be: %s" % run.stderr[-300:])
+            ppc64_msr_le(False)(c, core)
+            c.expect("vmcoreinfo: none" in run.stderr, "a VMCOREINFO note "
+                     "in firmware RAM? %s" % run.stderr[-300:])
+        if not ctx.keep:
+            os.unlink(theirs)
+            os.unlink(ours)
+        vm.resume()
+        st = vm.query_status()
+        c.expect(st.get("status") == "running", "not running after cont: "
+                 "%r" % st)
+    detail("%s ppc64 pseries 256M at SLOF's prompt, TCG: %d PT_LOADs %s "
+           "identical, CPU notes equal; QEMU dump %.1fs, qemu-livedump %.1fs"
+           % (kind, len(loads or []), " ".join(
+               "[%#x +%#x]" % (p.p_paddr, p.p_filesz) for p in loads or []),
+              t_qemu, run.secs))
+    c.done()
+
+
+@test
+def oracle_stock_ppc64_pseries_slof_prompt(ctx):
+    slof_oracle(ctx, "stock")
+
+
+@test
+def oracle_dwarf_ppc64_pseries_slof_prompt_smp2(ctx):
+    slof_oracle(ctx, "debug-7.2-misc", ("-smp", "2"))
+
+
 # --- debuginfod, then the profile cache -----------------------------------
 def free_port():
     import socket

@@ -12,7 +12,7 @@ tests/e2e/qemu_harness.py) and the serial console in a file.
         g.wait_heartbeat_after(n)       # the guest still runs
 
 Command line (for a look by hand):
-    tests/linux/boot.py x86_64|aarch64|s390x [--vmcoreinfo] [--accel kvm|tcg|auto]
+    tests/linux/boot.py x86_64|aarch64|s390x|ppc64le [--vmcoreinfo] [--accel kvm|tcg|auto]
 boots, prints the QEMU pid and the console, and keeps running until ^C.
 """
 
@@ -48,6 +48,18 @@ class BootError(qh.HarnessError):
     pass
 
 
+ARCHS = ("x86_64", "aarch64", "s390x", "ppc64le")
+# The guest arch's QEMU binary (qemu-system-X) where the names differ:
+# ppc64le is a little-endian kernel on qemu-system-ppc64's pseries.
+QEMU_ARCH = {"ppc64le": "ppc64"}
+# No fw_cfg on these machines, so no -device vmcoreinfo.
+NO_FWCFG = ("s390x", "ppc64le")
+
+
+def qemu_arch(arch):
+    return QEMU_ARCH.get(arch, arch)
+
+
 def fixture(arch, name):
     """Path of a file that tests/linux/prepare made; BootError if missing."""
     path = os.path.join(CACHE, arch, name)
@@ -69,11 +81,12 @@ class LinuxGuest:
 
     def __init__(self, arch, vmcoreinfo=False, accel=ACCEL, mem=MEM,
                  token=None, install=None, extra_args=(), extra_append=()):
-        if arch not in ("x86_64", "aarch64", "s390x"):
-            raise ValueError("arch must be x86_64, aarch64 or s390x")
-        if arch == "s390x" and vmcoreinfo:
-            # The vmcoreinfo device needs fw_cfg, which s390x lacks.
-            raise ValueError("s390x has no -device vmcoreinfo")
+        if arch not in ARCHS:
+            raise ValueError("arch must be one of " + ", ".join(ARCHS))
+        if arch in NO_FWCFG and vmcoreinfo:
+            # The vmcoreinfo device needs fw_cfg, which s390x and pseries
+            # lack.
+            raise ValueError("%s has no -device vmcoreinfo" % arch)
         self.arch = arch
         # Which QEMU (qemu_harness.Install): Debian 12's by default.
         self.install = install or qh.installs()["stock-7.2"]
@@ -114,6 +127,10 @@ class LinuxGuest:
         elif self.arch == "s390x":
             # serial_hd(0) becomes the SCLP console (s390-virtio-ccw.c).
             append.insert(0, "console=ttysclp0")
+        elif self.arch == "ppc64le":
+            # pseries makes every serial_hd a spapr-vty (spapr.c), the
+            # hypervisor console hvc0.
+            append.insert(0, "console=hvc0")
         else:
             append.insert(0, "console=ttyAMA0")
             # cortex-a57 boots Debian's arm64 kernel much faster under TCG
@@ -126,14 +143,14 @@ class LinuxGuest:
         return args
 
     def _machine(self):
-        return {"x86_64": "q35", "s390x": "s390-ccw-virtio"}.get(self.arch,
-                                                                 "virt")
+        return {"x86_64": "q35", "s390x": "s390-ccw-virtio",
+                "ppc64le": "pseries"}.get(self.arch, "virt")
 
     def _boot(self, accel, timeout):
         if os.path.exists(self.serial_path):
             os.unlink(self.serial_path)
         t0 = time.monotonic()
-        self.vm = qh._launch(self.arch, self._machine(), self.mem,
+        self.vm = qh._launch(qemu_arch(self.arch), self._machine(), self.mem,
                              self._args(accel), accel, self.install)
         self.accel = accel
         try:
@@ -148,8 +165,8 @@ class LinuxGuest:
         """Boot and wait for QLD-READY.  Returns self."""
         accel = self.accel_req
         if accel == "auto":
-            if self.arch == qh._host_arch() and \
-                    qh.kvm_usable(self.arch, install=self.install):
+            if qemu_arch(self.arch) == qh._host_arch() and \
+                    qh.kvm_usable(qemu_arch(self.arch), install=self.install):
                 try:
                     self._boot("kvm", KVM_BOOT_TIMEOUT)
                     return self
@@ -225,7 +242,7 @@ class LinuxGuest:
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("arch", choices=("x86_64", "aarch64", "s390x"))
+    ap.add_argument("arch", choices=ARCHS)
     ap.add_argument("--vmcoreinfo", action="store_true")
     ap.add_argument("--accel", default=ACCEL,
                     choices=("auto", "kvm", "tcg"))
