@@ -359,11 +359,11 @@ static void *writer_main(void *arg)
  * The reader: the calling thread.
  */
 
-/* The hook's marks over the whole units of a job. */
-static void mark_left_out(const struct ld_copy_opts *opts, uint64_t gpa,
-			  size_t len, unsigned char *skip)
+/* The hook's marks over the whole units of a job; how many it marked. */
+static size_t mark_left_out(const struct ld_copy_opts *opts, uint64_t gpa,
+			    size_t len, unsigned char *skip)
 {
-	size_t units = len / ZERO_PAGE;
+	size_t units = len / ZERO_PAGE, marked = 0;
 	unsigned char marks[1024];
 
 	for (size_t u = 0; u < units; u += sizeof(marks)) {
@@ -373,9 +373,12 @@ static void mark_left_out(const struct ld_copy_opts *opts, uint64_t gpa,
 		opts->leave_out(opts->leave_out_ctx, gpa + u * ZERO_PAGE, n,
 				marks);
 		for (size_t i = 0; i < n; i++)
-			if (marks[i])
+			if (marks[i]) {
 				skip[u + i] = SKIP_LEFT_OUT;
+				marked++;
+			}
 	}
+	return marked;
 }
 
 /* Read the units of j that are not untouched; inspect what was read. */
@@ -562,6 +565,7 @@ struct ld_error *ld_copy_blocks(pid_t pid, const struct ld_memmap *map,
 		bool can_skip = u.fd >= 0 && b->host % ZERO_PAGE == 0;
 		uint64_t pos = 0;
 		bool gone = false;	/* unmapped since the freeze */
+		bool all_out;		/* the whole batch left out */
 
 		while (pos < b->size) {
 			size_t n = b->size - pos < batch ?
@@ -589,12 +593,16 @@ struct ld_error *ld_copy_blocks(pid_t pid, const struct ld_memmap *map,
 			 * Otherwise read them all: the fault says what
 			 * happened, as for touched pages.
 			 */
-			if (can_skip && !gone &&
+			/* Nothing wanted: no need to ask pagemap either. */
+			all_out = opts && opts->leave_out &&
+				  mark_left_out(opts, b->gpa + pos, n, j->skip) ==
+				  n / ZERO_PAGE && n % ZERO_PAGE == 0;
+			if (!all_out && can_skip && !gone &&
 			    untouched_scan(&u, b->host + pos,
 					   n - n % ZERO_PAGE, j->skip) &&
 			    !range_still_mapped(pid, b->host + pos, n))
 				memset(j->skip, 0, n / ZERO_PAGE + 1);
-			if (opts && opts->leave_out)
+			if (!all_out && opts && opts->leave_out)
 				mark_left_out(opts, b->gpa + pos, n, j->skip);
 			if (!gone)
 				err = fill_job(pid, b, pos, j, sink->zero_fill,

@@ -984,6 +984,32 @@ static struct ld_error *emit_slot(struct ld_kdump *k, struct slot *s)
 	return err;
 }
 
+/*
+ * A batch with no page to dump (a dump level left them all out): past it
+ * without the pool.  Between calls the pool is drained, so the emit
+ * cursor is where the batch starts.
+ */
+static bool skip_left_out(struct ld_kdump *k, uint64_t npages)
+{
+	size_t ri = k->eri;
+	uint64_t pos = k->epos;
+
+	for (uint64_t i = 0; i < npages; i++, pos += k->bs) {
+		uint64_t pfn;
+
+		if (pos == k->ranges[ri].end && ri + 1 < k->nranges)
+			pos = k->ranges[++ri].start;
+		pfn = pos >> k->shift;
+		if (k->bitmap2[pfn / 8] >> (pfn % 8) & 1)
+			return false;
+	}
+	for (uint64_t i = 0; i < npages; i++)
+		(void)next_emit_pfn(k);
+	k->st.pages += npages;
+	k->st.excluded += npages;
+	return true;
+}
+
 static struct ld_error *failed_error(void)
 {
 	return ld_error(LD_EXIT_OUTPUT,
@@ -1012,6 +1038,11 @@ struct ld_error *ld_kdump_pages_hinted(struct ld_kdump *k, uint64_t gpa,
 	if (err)
 		return err;
 	npages = len / k->bs;
+	if (skip_left_out(k, npages)) {
+		advance(k, len);
+		k->pages_done += npages;
+		return NULL;
+	}
 
 	pthread_mutex_lock(&k->lock);
 	while (k->next_emit < k->next_fill || queued < npages) {
