@@ -12,6 +12,11 @@
 #   10.0.2   bookworm-backports' debs, dpkg -x'd    $cache/stock-10.0.2/root
 #   10.0.13  a Debian 13 (trixie) minbase chroot    $cache/trixie-root
 #
+# 10.0.2 has qemu-system-x86_64 and -aarch64; 10.0.13 also qemu-system-ppc64
+# (qemu-system-ppc) and -s390x (qemu-system-s390x, which trixie split out of
+# qemu-system-misc; SLOF and s390-ccw.img are in qemu-system-data).  A
+# complete root lacking a binary of that list (made before it grew) gets
+# the missing packages added.
 # 10.0.2 runs on Debian 12's own libraries, started directly, with
 #   QEMU_MODULE_DIR=ROOT/usr/lib/x86_64-linux-gnu/qemu  (else it aborts on
 #       Debian 12's 7.2 modules, see setup_10_0_2)
@@ -46,7 +51,11 @@ case $qver in
 10.0.2)	root=$cache/stock-10.0.2/root marker=$cache/stock-10.0.2/ok
 	debver=1:10.0.2+ds-2+deb13u1~bpo12+1 ;;
 10.0.13) root=$cache/trixie-root marker=$cache/trixie-root.ok
-	debver=1:10.0.13+ds-0+deb13u1 ;;
+	debver=1:10.0.13+ds-0+deb13u1
+	bins="$bins qemu-system-ppc64 qemu-system-s390x"
+	# The packages of $bins, pinned: the shipped profiles are for exactly
+	# this build.
+	qpkgs="qemu-system-x86 qemu-system-arm qemu-system-ppc qemu-system-s390x" ;;
 *)	usage ;;
 esac
 if [ $print_root = 1 ]; then echo "$root"; exit 0; fi
@@ -71,7 +80,16 @@ describe() {
 	done
 }
 
-if [ -f "$marker" ]; then
+# Set up, and every binary of $bins there.
+complete() {
+	local b
+	[ -f "$marker" ] || return 1
+	for b in $bins; do
+		[ -x "$root/usr/bin/$b" ] || return 1
+	done
+}
+
+if complete; then
 	describe
 	exit 0
 fi
@@ -82,7 +100,7 @@ if ! flock -n 9; then
 	echo "stock QEMU $qver: waiting for another setup of it" >&2
 	flock 9
 fi
-if [ -f "$marker" ]; then
+if complete; then
 	describe
 	exit 0
 fi
@@ -174,11 +192,56 @@ mounted_below_root() {
 	awk -v r="$root" '$2 == r || index($2, r "/") == 1 { f = 1 } END { exit !f }' /proc/self/mounts
 }
 
-setup_10_0_13() {
-	local t
-	command -v debootstrap >/dev/null || apt_install_system debootstrap
+# apt-get install, in the chroot, of the pinned $qpkgs and the firmware:
+# x86 pc/q35 boot SeaBIOS and load iPXE option ROMs (both Depends of
+# qemu-system-x86); aarch64 virt boots an ELF with -kernel (no firmware, so
+# none of qemu-system-arm's Recommends, UEFI); pseries' SLOF and s390x's
+# s390-ccw.img come with qemu-system-data, a Depends of them all.  First
+# from the package lists the root has, updated only if that fails.
+chroot_install_10_0_13() {
+	local p pins=() have
+	for p in $qpkgs; do pins+=("$p=$debver"); done
 	# The EXIT trap unmounts on any failure; signals go through exit so
 	# that it runs for them too.
+	trap umount_root EXIT
+	trap 'exit 1' INT TERM HUP
+	umount_root
+	mount -t proc proc "$root/proc"
+	mount --bind /dev "$root/dev"
+	mount --bind /sys "$root/sys"
+	# Package scripts must not start services on the host's behalf.
+	printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
+	chmod 755 "$root/usr/sbin/policy-rc.d"
+	# tests/linux/prepare may be installing crash there: wait for dpkg.
+	chroot "$root" /usr/bin/env DEBIAN_FRONTEND=noninteractive sh -c '
+		inst() { apt-get -o DPkg::Lock::Timeout=900 install -y -qq \
+			--no-install-recommends "$@" seabios ipxe-qemu; }
+		inst "$@" || { apt-get update -qq && inst "$@"; }' sh "${pins[@]}" \
+		>"$cache/trixie-apt.log" 2>&1 ||
+		{ tail -n 30 "$cache/trixie-apt.log"; exit 1; }
+	chroot "$root" apt-get clean
+	rm -f "$root/usr/sbin/policy-rc.d"
+	umount_root
+	trap - EXIT INT TERM HUP
+	for p in $qpkgs; do
+		# shellcheck disable=SC2016 # ${Version} is dpkg-query's, not ours
+		have=$(chroot "$root" dpkg-query -W -f='${Version}' "$p")
+		if [ "$have" != "$debver" ]; then
+			echo "stock QEMU $qver: trixie gave $p $have, not $debver" >&2
+			exit 1
+		fi
+	done
+}
+
+setup_10_0_13() {
+	local t=$SECONDS
+	if [ -f "$marker" ]; then
+		# A root made when $bins was shorter: add what it lacks.
+		chroot_install_10_0_13
+		echo "stock QEMU $qver: added to $root in $((SECONDS - t)) s"
+		return 0
+	fi
+	command -v debootstrap >/dev/null || apt_install_system debootstrap
 	trap umount_root EXIT
 	trap 'exit 1' INT TERM HUP
 	umount_root
@@ -188,41 +251,13 @@ setup_10_0_13() {
 		exit 1
 	fi
 	rm -rf "$root"
-	t=$SECONDS
 	debootstrap --variant=minbase trixie "$root" http://deb.debian.org/debian \
 		>"$cache/trixie-debootstrap.log" 2>&1 ||
 		{ tail -n 30 "$cache/trixie-debootstrap.log"; exit 1; }
 	echo "stock QEMU $qver: debootstrap took $((SECONDS - t)) s"
-	umount_root
 	t=$SECONDS
-	mount -t proc proc "$root/proc"
-	mount --bind /dev "$root/dev"
-	mount --bind /sys "$root/sys"
-	# Package scripts must not start services on the host's behalf.
-	printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
-	chmod 755 "$root/usr/sbin/policy-rc.d"
-	# x86 pc/q35 boot SeaBIOS and load iPXE option ROMs (both Depends of
-	# qemu-system-x86); aarch64 virt boots an ELF with -kernel: no firmware,
-	# so none of qemu-system-arm's Recommends (UEFI) are needed.
-	# Pinned: the shipped profiles are for exactly this build.
-	chroot "$root" /usr/bin/env DEBIAN_FRONTEND=noninteractive V="$debver" sh -c '
-		apt-get update -qq &&
-		apt-get install -y -qq --no-install-recommends \
-			qemu-system-x86="$V" qemu-system-arm="$V" seabios ipxe-qemu' \
-		>"$cache/trixie-apt.log" 2>&1 ||
-		{ tail -n 30 "$cache/trixie-apt.log"; exit 1; }
-	chroot "$root" apt-get clean
-	rm -f "$root/usr/sbin/policy-rc.d"
-	umount_root
-	trap - EXIT INT TERM HUP
+	chroot_install_10_0_13
 	echo "stock QEMU $qver: apt-get install in the chroot took $((SECONDS - t)) s"
-	local have
-	# shellcheck disable=SC2016 # ${Version} is dpkg-query's, not ours
-	have=$(chroot "$root" dpkg-query -W -f='${Version}' qemu-system-x86)
-	if [ "$have" != "$debver" ]; then
-		echo "stock QEMU $qver: trixie gave qemu $have, not $debver" >&2
-		exit 1
-	fi
 }
 
 "setup_${qver//./_}"

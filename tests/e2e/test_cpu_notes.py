@@ -8,8 +8,9 @@ names, types, order), on every QEMU tests/setup-qemus.sh makes: Debian 12's
 7.2 and its debug build, bookworm-backports' 10.0.2, Debian 13's 10.0.13 in
 a chroot (layout profiles), debug builds of 10.0.13 and 10.2.2 (DWARF);
 ppc64 pseries (BE and LE guests, default CPU and POWER7) on Debian 12's 7.2,
-its misc debug build and 10.0.13's; s390x on Debian 12's 7.2 and the 7.2 and
-10.0.13 debug builds only (CASE_INSTALLS); rip/pc/nip and rsp/sp/r1 (s390x:
+its misc debug build, 10.0.13's and Debian 13's in the chroot; s390x on
+Debian 12's 7.2, the 7.2 and 10.0.13 debug builds and Debian 13's in the
+chroot only (CASE_INSTALLS); rip/pc/nip and rsp/sp/r1 (s390x:
 psw.addr and r15) must match HMP `info registers`.
 
 Usage: test_cpu_notes.py [--keep DIR] [--only NAME-SUBSTRING]
@@ -210,7 +211,8 @@ CASES = [
 # and another build of the payload).  The default CPU is the machine's
 # (7.2: POWER9, 10.0: POWER10).
 PPC64_INSTALLS = [("stock", "stock-7.2"), ("debug-misc", "debug-7.2-misc"),
-                  ("debug-10.0.13-misc", "debug-10.0.13-misc")]
+                  ("debug-10.0.13-misc", "debug-10.0.13-misc"),
+                  ("chroot-10.0.13", "chroot-10.0.13")]
 CASES += [
     ("ppc64-pseries-be", "ppc64", "pseries", "256M", None, None,
      {"installs": PPC64_INSTALLS}),
@@ -220,9 +222,10 @@ CASES += [
      {"installs": PPC64_INSTALLS, "payload": "payload-ppc64le.elf"}),
 ]
 # Cases run on some installs only (the others have no such QEMU): s390x
-# is Debian 12's qemu-system-misc and the misc groups of the 7.2 and
-# 10.0.13 debug builds.
-CASE_INSTALLS = {"s390x-ccw": ("stock", "debug", "debug-10.0.13")}
+# is Debian 12's qemu-system-misc, the misc groups of the 7.2 and 10.0.13
+# debug builds and Debian 13's qemu-system-s390x in the chroot.
+CASE_INSTALLS = {"s390x-ccw": ("stock", "debug", "debug-10.0.13",
+                               "chroot-10.0.13")}
 
 
 # Every QEMU the notes are proven on (tests/setup-qemus.sh makes them);

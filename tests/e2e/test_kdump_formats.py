@@ -320,6 +320,24 @@ def kdump_oracle_chroot_10_0_13_x86_64_pc_512M(ctx):
     kdump_oracle(ctx, "x86_64", "chroot-10.0.13")
 
 
+# Debian 13's stripped ppc64 and s390x in the chroot, through their
+# profiles: the little-endian guest's kdump is little-endian on POWER10.
+@test
+def kdump_oracle_chroot_10_0_13_ppc64_pseries_256M(ctx):
+    kdump_oracle(ctx, "ppc64", "chroot-10.0.13")
+
+
+@test
+def kdump_oracle_chroot_10_0_13_ppc64le_pseries_256M(ctx):
+    kdump_oracle(ctx, "ppc64", "chroot-10.0.13",
+                 payload="payload-ppc64le.elf")
+
+
+@test
+def kdump_oracle_chroot_10_0_13_s390x_ccw_256M(ctx):
+    kdump_oracle(ctx, "s390x", "chroot-10.0.13")
+
+
 @test
 def kdump_oracle_debug_10_2_2_x86_64_pc_512M(ctx):
     kdump_oracle(ctx, "x86_64", "debug-10.2.2")

@@ -595,7 +595,8 @@ def oracle(ctx, arch, machine, mem, kind, extra=(), want=None,
                 c.expect("aarch64-be" in run.stderr, "the summary does not "
                          "name aarch64-be: %s" % run.stderr[-300:])
             if auto_arch:
-                end = ">" if auto_arch.endswith("-be") else "<"
+                end = ">" if auto_arch.endswith("-be") or \
+                    auto_arch == "s390" else "<"
                 c.expect(core.endian == end, "vmcore endian %r, want %r "
                          "(%s)" % (core.endian, end, auto_arch))
                 c.expect("(%s)" % auto_arch in run.stderr, "the summary "
@@ -1337,6 +1338,20 @@ def stamps_debug_10_0_13_misc_ppc64le_pseries_256M(ctx):
                 payload=PPC64_LE)
 
 
+class Cleanup:
+    """with Cleanup(fn): fn() on leaving the block, however."""
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.fn()
+        return False
+
+
 def slof_oracle(ctx, kind, extra=()):
     """A pseries guest with nothing to boot, sitting at SLOF's prompt (the
     big-endian firmware, no payload, no Linux): the tool without -a vs
@@ -1345,11 +1360,14 @@ def slof_oracle(ctx, kind, extra=()):
     install = ctx.install("ppc64", kind)
     ours = ctx.path("slof-ours.vmcore")
     theirs = ctx.path("slof-qemu.vmcore")
-    console = ctx.path("slof-console.log")
+    # Where QEMU can write it (inside its root, for one in a chroot).
+    condir = install.mkdtemp("qld-slof-")
+    console = os.path.join(condir, "console.log")
     args = ["-chardev", "file,id=con0,path=%s" % install.qemu_path(console),
             "-serial", "chardev:con0"] + list(extra)
     with qh.start_qemu("ppc64", "pseries", "256M", args, accel="tcg",
-                       install=install) as vm:
+                       install=install) as vm, \
+            Cleanup(lambda: shutil.rmtree(condir, ignore_errors=True)):
         # No disk, no network, no -kernel: SLOF gives up and waits at its
         # Forth prompt ("0 >"), reading the console.
         deadline = time.monotonic() + 120
@@ -1688,6 +1706,47 @@ def point_release_profile_s390x_strict(ctx):
         if os.path.exists(p) and not ctx.keep:
             os.unlink(p)
     c.done()
+
+
+# --- Debian 13's stock 10.0.13 ppc64 and s390x, in the trixie chroot ------
+# Stripped, so through their shipped profiles (made from the 10.0.13 misc
+# debug build).  The same rules as that build: ppc64's pr_pid written, the
+# little-endian guest's dump little-endian on the default POWER10; s390x's
+# pr_pid big-endian.  Every oracle runs without -a.
+def add_chroot_misc_tests(name):
+    def t(what, case, fn):
+        def run(ctx):
+            fn(ctx)
+        run.__name__ = "%s_%s_%s" % (what, name, case)
+        TESTS.append(run)
+
+    for arch in ("ppc64", "s390x"):
+        t("profile", arch + "_matches_shipped",
+          lambda ctx, a=arch: write_profile_for(ctx, a, name))
+    t("stamps", "ppc64_pseries_256M",
+      lambda ctx: stamps_live(ctx, "ppc64", "pseries", "256M", name))
+    t("stamps", "ppc64le_pseries_256M",
+      lambda ctx: stamps_live(ctx, "ppc64", "pseries", "256M", name,
+                              payload=PPC64_LE))
+    t("oracle", "ppc64_pseries_smp2",
+      lambda ctx: oracle(ctx, "ppc64", "pseries", "256M", name,
+                         ("-smp", "2"), auto_arch="ppc64-be",
+                         check_core=ppc64_msr_le(False)))
+    t("oracle", "ppc64le_pseries_smp2",
+      lambda ctx: oracle(ctx, "ppc64", "pseries", "256M", name,
+                         ("-smp", "2"), payload=PPC64_LE,
+                         auto_arch="ppc64-le",
+                         check_core=ppc64_msr_le(True)))
+    t("oracle", "ppc64_pseries_slof_prompt",
+      lambda ctx: slof_oracle(ctx, name))
+    t("stamps", "s390x_ccw_256M",
+      lambda ctx: stamps_live(ctx, "s390x", S390X_MACHINE, "256M", name))
+    t("oracle", "s390x_ccw_256M_smp2",
+      lambda ctx: oracle(ctx, "s390x", S390X_MACHINE, "256M", name,
+                         ("-smp", "2"), auto_arch="s390"))
+
+
+add_chroot_misc_tests("chroot-10.0.13")
 
 
 # --- runner ---------------------------------------------------------------
