@@ -19,6 +19,7 @@
 
 #include "error.h"
 #include "reader.h"
+#include "untouched.h"
 
 enum ld_boost_mode {
 	/*
@@ -118,6 +119,14 @@ struct ld_reader ld_proc_reader(const struct ld_proc *proc);
  */
 size_t ld_proc_read_heads(pid_t pid, const uint64_t *addrs, size_t n,
 			  size_t head_len, void *heads, bool *ok);
+
+/*
+ * The same, but pages u knows the guest never touched are not read
+ * (ok[i] false: they hold zeros).  For addrs of consecutive 4 KiB pages.
+ */
+size_t ld_proc_read_touched_heads(pid_t pid, struct ld_untouched *u,
+				  const uint64_t *addrs, size_t n,
+				  size_t head_len, void *heads, bool *ok);
 
 /*
  * Whether any mapping of pid carries VmFlags flag (two letters, as in

@@ -475,12 +475,18 @@ static struct ld_error *read_snapshot(const struct options *o,
 	return err;
 }
 
+struct heads_ctx {
+	pid_t pid;
+	struct ld_untouched untouched;	/* never-touched pages: not read */
+};
+
 static size_t proc_heads(void *ctx, const uint64_t *addrs, size_t n,
 			 size_t head_len, void *heads, bool *ok)
 {
-	const struct ld_proc *proc = ctx;
+	struct heads_ctx *h = ctx;
 
-	return ld_proc_read_heads(proc->pid, addrs, n, head_len, heads, ok);
+	return ld_proc_read_touched_heads(h->pid, &h->untouched, addrs, n,
+					  head_len, heads, ok);
 }
 
 /*
@@ -494,9 +500,13 @@ static struct ld_error *prescan_vmcoreinfo(struct ld_proc *proc,
 					   struct ld_vmcoreinfo_scan *scan)
 {
 	struct ld_reader rd = ld_proc_reader(proc);
+	struct heads_ctx h = { .pid = proc->pid };
 	struct ld_error *err;
 
-	err = ld_vmcoreinfo_prescan(scan, &snap->map, &rd, proc_heads, proc);
+	/* A page the guest never touched holds no note: not read at all. */
+	ld_untouched_open(&h.untouched, proc->pid, 1024 * 4096);
+	err = ld_vmcoreinfo_prescan(scan, &snap->map, &rd, proc_heads, &h);
+	ld_untouched_close(&h.untouched);
 	if (!err)
 		ld_vmcoreinfo_scan_result(scan, &snap->vmcoreinfo,
 					  &snap->warnings);

@@ -921,6 +921,38 @@ size_t ld_proc_read_heads(pid_t pid, const uint64_t *addrs, size_t n,
 	return good;
 }
 
+size_t ld_proc_read_touched_heads(pid_t pid, struct ld_untouched *u,
+				  const uint64_t *addrs, size_t n,
+				  size_t head_len, void *heads, bool *ok)
+{
+	uint64_t want[1024];
+	unsigned char marks[1024] = { 0 };
+	size_t idx[1024], m = 0, good;
+	bool gathered[1024];
+	unsigned char got[1024 * 64];
+
+	if (n > 1024)
+		n = 1024;
+	/* Only for what the prescan hands over: consecutive pages. */
+	if (!n || head_len > 64 || addrs[0] % 4096 ||
+	    addrs[n - 1] - addrs[0] != (n - 1) * 4096ull)
+		return ld_proc_read_heads(pid, addrs, n, head_len, heads, ok);
+	ld_untouched_scan(u, addrs[0], n * 4096, marks, 1);
+	for (size_t i = 0; i < n; i++)
+		if (!marks[i]) {
+			idx[m] = i;
+			want[m++] = addrs[i];
+		}
+	memset(ok, 0, n * sizeof(*ok));
+	good = m ? ld_proc_read_heads(pid, want, m, head_len, got, gathered) : 0;
+	for (size_t k = 0; k < m; k++) {
+		ok[idx[k]] = gathered[k];
+		memcpy((unsigned char *)heads + idx[k] * head_len,
+		       got + k * head_len, head_len);
+	}
+	return good;
+}
+
 bool ld_vmflags_has(const char *line, const char *flag)
 {
 	const char *p = line + strlen("VmFlags:");
