@@ -52,6 +52,7 @@ struct slot {
 	enum slot_state state;
 	const uint8_t *in;	/* NULL: zero pages */
 	const uint8_t *known_zero;	/* per page, or NULL: see ld_kdump.h */
+	uint64_t pfn;		/* of the first page */
 	size_t npages;
 	uint8_t *arena;
 	struct page_res *res;
@@ -87,8 +88,6 @@ struct ld_kdump {
 	bool zero_as_data;	/* zero pages compressed like any other */
 	uint8_t *zeros;		/* bs zero bytes, for zero_as_data */
 	unsigned int dump_level;
-	size_t eri;		/* emit cursor: range index and address */
-	uint64_t epos;
 	uint32_t sub_hdr_blocks, bitmap_blocks;
 	uint64_t len_bitmap, off_bitmap, off_note, off_page, off_data;
 	uint64_t next_data;	/* file offset of the next page's data */
@@ -854,8 +853,6 @@ struct ld_error *ld_kdump_start(const struct ld_kdump_params *p,
 		return &ld_error_nomem;
 	}
 	k->dump_level = p->dump_level;
-	k->eri = 0;
-	k->epos = k->ranges[0].start;
 	err = layout(k, p);
 	if (!err) {
 		k->desc.off = k->off_page;
@@ -928,16 +925,10 @@ static void advance(struct ld_kdump *k, uint64_t len)
 	}
 }
 
-/* The pfn of the next page emitted; the emit cursor moves past it. */
-static uint64_t next_emit_pfn(struct ld_kdump *k)
+/* Whether pfn is in bitmap 2 (not left out by the dump level). */
+static bool dumped(const struct ld_kdump *k, uint64_t pfn)
 {
-	uint64_t pfn;
-
-	if (k->epos == k->ranges[k->eri].end && k->eri + 1 < k->nranges)
-		k->epos = k->ranges[++k->eri].start;
-	pfn = k->epos >> k->shift;
-	k->epos += k->bs;
-	return pfn;
+	return k->bitmap2[pfn / 8] >> (pfn % 8) & 1;
 }
 
 static struct ld_error *emit_slot(struct ld_kdump *k, struct slot *s)
@@ -946,11 +937,10 @@ static struct ld_error *emit_slot(struct ld_kdump *k, struct slot *s)
 
 	for (size_t i = 0; i < s->npages && !err; i++) {
 		const struct page_res *r = &s->res[i];
-		uint64_t pfn = next_emit_pfn(k);
 		uint8_t pd[PD_SIZE];
 		uint32_t size, flags;
 
-		if (!(k->bitmap2[pfn / 8] >> (pfn % 8) & 1)) {
+		if (!dumped(k, s->pfn + i)) {
 			k->st.excluded++;
 			continue;
 		}
@@ -986,25 +976,13 @@ static struct ld_error *emit_slot(struct ld_kdump *k, struct slot *s)
 
 /*
  * A batch with no page to dump (a dump level left them all out): past it
- * without the pool.  Between calls the pool is drained, so the emit
- * cursor is where the batch starts.
+ * without the pool.
  */
-static bool skip_left_out(struct ld_kdump *k, uint64_t npages)
+static bool skip_left_out(struct ld_kdump *k, uint64_t pfn, uint64_t npages)
 {
-	size_t ri = k->eri;
-	uint64_t pos = k->epos;
-
-	for (uint64_t i = 0; i < npages; i++, pos += k->bs) {
-		uint64_t pfn;
-
-		if (pos == k->ranges[ri].end && ri + 1 < k->nranges)
-			pos = k->ranges[++ri].start;
-		pfn = pos >> k->shift;
-		if (k->bitmap2[pfn / 8] >> (pfn % 8) & 1)
-			return false;
-	}
 	for (uint64_t i = 0; i < npages; i++)
-		(void)next_emit_pfn(k);
+		if (dumped(k, pfn + i))
+			return false;
 	k->st.pages += npages;
 	k->st.excluded += npages;
 	return true;
@@ -1038,7 +1016,7 @@ struct ld_error *ld_kdump_pages_hinted(struct ld_kdump *k, uint64_t gpa,
 	if (err)
 		return err;
 	npages = len / k->bs;
-	if (skip_left_out(k, npages)) {
+	if (skip_left_out(k, gpa >> k->shift, npages)) {
 		advance(k, len);
 		k->pages_done += npages;
 		return NULL;
@@ -1053,6 +1031,8 @@ struct ld_error *ld_kdump_pages_hinted(struct ld_kdump *k, uint64_t gpa,
 
 			if (n > k->slice_pages)
 				n = k->slice_pages;
+			/* A batch spans ranges only where they touch. */
+			s->pfn = (gpa >> k->shift) + queued;
 			s->in = in ? in + queued * k->bs : NULL;
 			s->known_zero = known_zero ? known_zero + queued : NULL;
 			s->npages = n;
