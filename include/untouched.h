@@ -33,8 +33,9 @@ void ld_untouched_open(struct ld_untouched *u, pid_t pid, size_t batch);
 
 /*
  * Set marks[k] = mark for each 4 KiB unit k of [host, host + len) (both
- * 4 KiB aligned, len at most the batch) whose host page is untouched.
- * Returns the number marked.
+ * 4 KiB aligned, len at most the batch) whose host page is untouched and
+ * whose mark is still 0 (a caller's own marks stay).  Returns the number
+ * marked.
  */
 size_t ld_untouched_scan(struct ld_untouched *u, uint64_t host, size_t len,
 			 unsigned char *marks, unsigned char mark);

@@ -179,6 +179,14 @@ static void *writer_main(void *arg)
  * The reader: the calling thread.
  */
 
+/* Take back the marks of one kind (the others stay). */
+static void clear_marks(unsigned char *skip, size_t units, unsigned char mark)
+{
+	for (size_t u = 0; u < units; u++)
+		if (skip[u] == mark)
+			skip[u] = 0;
+}
+
 /* The hook's marks over the whole units of a job; how many it marked. */
 static size_t mark_left_out(const struct ld_copy_opts *opts, uint64_t gpa,
 			    size_t len, unsigned char *skip)
@@ -422,9 +430,8 @@ struct ld_error *ld_copy_blocks(pid_t pid, const struct ld_memmap *map,
 					      n - n % ZERO_PAGE, j->skip,
 					      SKIP_UNTOUCHED) &&
 			    !range_still_mapped(pid, b->host + pos, n))
-				memset(j->skip, 0, n / ZERO_PAGE + 1);
-			if (!all_out && opts && opts->leave_out)
-				mark_left_out(opts, b->gpa + pos, n, j->skip);
+				clear_marks(j->skip, n / ZERO_PAGE + 1,
+					    SKIP_UNTOUCHED);
 			if (!gone)
 				err = fill_job(pid, b, pos, j, sink->zero_fill,
 					       riov, max_iov, opts, st);

@@ -159,7 +159,8 @@ size_t ld_untouched_scan(struct ld_untouched *u, uint64_t host, size_t len,
 		for (uint64_t x = a; x < b; x += UNIT) {
 			uint64_t e = u->ent[x / u->page - first];
 
-			if (!(e & (PM_PRESENT | PM_SWAPPED))) {
+			if (!(e & (PM_PRESENT | PM_SWAPPED)) &&
+			    !skip[(x - host) / UNIT]) {
 				skip[(x - host) / UNIT] = mark;
 				marked++;
 			}
