@@ -80,4 +80,16 @@ static inline bool ld_arch_is_be(const struct ld_arch *arch)
 	return arch->elf_data == 2 /* ELFDATA2MSB */;
 }
 
+/* The unsigned value of width bytes (1 to 8) at p, in the guest's order. */
+static inline uint64_t ld_guest_uint(const void *p, unsigned int width,
+				     bool big_endian)
+{
+	const unsigned char *b = p;
+	uint64_t v = 0;
+
+	for (unsigned int i = 0; i < width; i++)
+		v = v << 8 | b[big_endian ? i : width - 1 - i];
+	return v;
+}
+
 #endif /* QLD_ARCH_H */

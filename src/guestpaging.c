@@ -133,13 +133,10 @@ static struct ld_error *read_entry(struct ld_guest_paging *pg, uint64_t gpa,
 {
 	unsigned char b[8];
 	struct ld_error *err = pg->ram->read(pg->ram->ctx, gpa, b, sizeof(b));
-	bool be = ld_arch_is_be(pg->arch);
 
 	if (err)
 		return err;
-	*e = 0;
-	for (int i = 0; i < 8; i++)
-		*e |= (uint64_t)b[be ? i : 7 - i] << (8 * (7 - i));
+	*e = ld_guest_uint(b, 8, ld_arch_is_be(pg->arch));
 	pg->reads++;
 	return NULL;
 }

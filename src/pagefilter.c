@@ -261,32 +261,6 @@ static const char *read_facts(struct walk *w)
 
 /* --- reading guest memory ------------------------------------------------- */
 
-static uint64_t get_ulong(const struct walk *w, const unsigned char *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[w->be ? i : 7 - i];
-	return v;
-}
-
-static uint32_t get_uint(const struct walk *w, const unsigned char *p)
-{
-	uint32_t v = 0;
-
-	for (int i = 0; i < 4; i++)
-		v = v << 8 | p[w->be ? i : 3 - i];
-	return v;
-}
-
-static uint64_t get_small(const struct walk *w, const unsigned char *p,
-			  unsigned int width)
-{
-	if (width == 1)
-		return p[0];
-	return w->be ? (uint64_t)p[0] << 8 | p[1] : (uint64_t)p[1] << 8 | p[0];
-}
-
 /* Whether guest-physical pfn is guest RAM (makedumpfile: is_in_segs). */
 static bool pfn_in_ram(struct walk *w, uint64_t pfn)
 {
@@ -353,14 +327,15 @@ static const char *section_maps(struct walk *w, uint64_t *maps,
 				why = "mem_section cannot be read";
 				break;
 			}
-			roots_at = get_ulong(w, p);
+			roots_at = ld_guest_uint(p, 8, w->be);
 		}
 		if (!read_ok(&w->pg, roots_at, roots, nroots * 8)) {
 			why = "the mem_section root array cannot be read";
 			continue;
 		}
 		for (uint64_t nr = 0; nr < nsec && !why; nr++) {
-			uint64_t root = get_ulong(w, roots + nr / per_root * 8);
+			uint64_t root = ld_guest_uint(roots + nr / per_root * 8,
+						      8, w->be);
 			uint64_t map;
 
 			maps[nr] = 0;
@@ -372,7 +347,7 @@ static const char *section_maps(struct walk *w, uint64_t *maps,
 				why = "a struct mem_section cannot be read";
 				break;
 			}
-			map = get_ulong(w, sec + mm->off_section_mem_map);
+			map = ld_guest_uint(sec + mm->off_section_mem_map, 8, w->be);
 			if (!(map & SECTION_MARKED_PRESENT))
 				continue;
 			maps[nr] = (map & SECTION_MAP_MASK) +
@@ -441,8 +416,8 @@ static bool classify(struct walk *w, uint64_t pfn, const unsigned char *p,
 {
 	const struct mm_facts *mm = &w->mm;
 	unsigned int level = w->f->level;
-	uint64_t flags = get_ulong(w, p + mm->flags.off);
-	uint64_t mapping = get_ulong(w, p + mm->mapping.off);
+	uint64_t flags = ld_guest_uint(p + mm->flags.off, 8, w->be);
+	uint64_t mapping = ld_guest_uint(p + mm->mapping.off, 8, w->be);
 	uint64_t order = 0, dtor = 0, head = 0, priv = 0;
 	uint32_t mapcount = 0;
 	bool anon = mapping & PAGE_MAPPING_ANON;
@@ -450,9 +425,11 @@ static bool classify(struct walk *w, uint64_t pfn, const unsigned char *p,
 	if ((flags & mm->head_mask) && next) {
 		/* A compound page's order and destructor: in its first tail. */
 		if (mm->order.have && mm->order.off)
-			order = get_small(w, next + mm->order.off, mm->order_width);
+			order = ld_guest_uint(next + mm->order.off, mm->order_width,
+					      w->be);
 		if (mm->dtor.have && mm->dtor.off)
-			dtor = get_small(w, next + mm->dtor.off, mm->dtor_width);
+			dtor = ld_guest_uint(next + mm->dtor.off, mm->dtor_width,
+					     w->be);
 		if (order >= 64 || (pfn & ((1ull << order) - 1)))
 			order = 0;
 		if (order > MAX_COMPOUND_ORDER) {
@@ -461,11 +438,11 @@ static bool classify(struct walk *w, uint64_t pfn, const unsigned char *p,
 		}
 	}
 	if (mm->head.have)
-		head = get_ulong(w, p + mm->head.off);
+		head = ld_guest_uint(p + mm->head.off, 8, w->be);
 	if (mm->mapcount.have)
-		mapcount = get_uint(w, p + mm->mapcount.off);
+		mapcount = (uint32_t)ld_guest_uint(p + mm->mapcount.off, 4, w->be);
 	if (mm->private_.have)
-		priv = get_ulong(w, p + mm->private_.off);
+		priv = ld_guest_uint(p + mm->private_.off, 8, w->be);
 	*npages = 1ull << order;
 
 	if (head & 1)	/* a tail: its head decided for it */

@@ -20,10 +20,7 @@
 
 static uint32_t guest_u32(const unsigned char *p, bool big_endian)
 {
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return big_endian ? be32toh(v) : le32toh(v);
+	return (uint32_t)ld_guest_uint(p, 4, big_endian);
 }
 
 static bool has_key(const char *text, size_t len, const char *key)
