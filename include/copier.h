@@ -30,7 +30,6 @@ struct ld_copy_stats {
 	uint64_t ns;		/* wall time of the copy */
 	uint64_t bytes_unpopulated;	/* never touched: not read at all */
 	uint64_t bytes_vanished;	/* zeros for RAM gone mid-copy */
-	uint64_t bytes_left_out;	/* the leave_out hook's: not read */
 };
 
 /* Tuning switches for tests and benchmarks; 0 is the measured default. */

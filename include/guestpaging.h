@@ -30,7 +30,6 @@ struct ld_guest_paging {
 	unsigned int levels;	/* 2..5 */
 	unsigned int page_shift;	/* 12, 14 or 16 */
 	unsigned int va_bits;	/* translated: the rest must be all ones */
-	uint64_t reads;		/* table entries read (for the report) */
 };
 
 /*
@@ -46,14 +45,14 @@ struct ld_error *ld_guest_paging_init(const struct ld_arch *arch,
  * The guest-physical address of kernel virtual address va, and in *span
  * how many bytes from va on the same mapping (page or block) covers.
  */
-struct ld_error *ld_guest_paging_translate(struct ld_guest_paging *pg,
+struct ld_error *ld_guest_paging_translate(const struct ld_guest_paging *pg,
 					   uint64_t va, uint64_t *pa,
 					   uint64_t *span);
 
 /*
  * Read len bytes of kernel virtual memory at va (any number of mappings).
  */
-struct ld_error *ld_guest_paging_read(struct ld_guest_paging *pg, uint64_t va,
-				      void *buf, size_t len);
+struct ld_error *ld_guest_paging_read(const struct ld_guest_paging *pg,
+				      uint64_t va, void *buf, size_t len);
 
 #endif /* QLD_GUESTPAGING_H */

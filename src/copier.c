@@ -225,9 +225,7 @@ static struct ld_error *fill_job(pid_t pid, const struct ld_block *b,
 		if (u < units && j->skip[u]) {
 			/* a run of untouched or left-out units */
 			while (u < units && j->skip[u]) {
-				if (j->skip[u] == SKIP_LEFT_OUT)
-					st->bytes_left_out += ZERO_PAGE;
-				else
+				if (j->skip[u] == SKIP_UNTOUCHED)
 					st->bytes_unpopulated += ZERO_PAGE;
 				u++;
 			}

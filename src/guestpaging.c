@@ -128,7 +128,7 @@ struct ld_error *ld_guest_paging_init(const struct ld_arch *arch,
 	return err;
 }
 
-static struct ld_error *read_entry(struct ld_guest_paging *pg, uint64_t gpa,
+static struct ld_error *read_entry(const struct ld_guest_paging *pg, uint64_t gpa,
 				   uint64_t *e)
 {
 	unsigned char b[8];
@@ -137,7 +137,6 @@ static struct ld_error *read_entry(struct ld_guest_paging *pg, uint64_t gpa,
 	if (err)
 		return err;
 	*e = ld_guest_uint(b, 8, ld_arch_is_be(pg->arch));
-	pg->reads++;
 	return NULL;
 }
 
@@ -197,7 +196,7 @@ static bool decode_arm64(const struct ld_guest_paging *pg, unsigned int i,
 	}
 }
 
-struct ld_error *ld_guest_paging_translate(struct ld_guest_paging *pg,
+struct ld_error *ld_guest_paging_translate(const struct ld_guest_paging *pg,
 					   uint64_t va, uint64_t *pa,
 					   uint64_t *span)
 {
@@ -245,8 +244,8 @@ struct ld_error *ld_guest_paging_translate(struct ld_guest_paging *pg,
 	return ld_error(LD_EXIT_FAILURE, "0x%" PRIx64 ": no leaf entry", va);
 }
 
-struct ld_error *ld_guest_paging_read(struct ld_guest_paging *pg, uint64_t va,
-				      void *buf, size_t len)
+struct ld_error *ld_guest_paging_read(const struct ld_guest_paging *pg,
+				      uint64_t va, void *buf, size_t len)
 {
 	unsigned char *p = buf;
 

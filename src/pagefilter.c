@@ -278,7 +278,7 @@ static bool pfn_in_ram(struct walk *w, uint64_t pfn)
 /* --- sections --------------------------------------------------------------*/
 
 /* Kernel memory at va, or false (why is not needed: the caller says). */
-static bool read_ok(struct ld_guest_paging *pg, uint64_t va, void *buf,
+static bool read_ok(const struct ld_guest_paging *pg, uint64_t va, void *buf,
 		    size_t len)
 {
 	struct ld_error *err = ld_guest_paging_read(pg, va, buf, len);
