@@ -210,6 +210,7 @@ struct ld_field_desc {
 	const char *key;	/* "FlatRange.addr.start": profile key */
 	enum ld_fact_kind kind;
 	bool optional;		/* the dump works without it */
+	bool flexible;		/* a flexible array member: size 0 */
 	/* Tried in order, the first that resolves wins; type NULL ends. */
 	struct ld_fact_variant variants[LD_MAX_VARIANTS];
 };

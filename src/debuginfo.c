@@ -875,6 +875,29 @@ static enum member_result find_member(Dwarf_Die *agg, const char *name,
 	return M_MISSING;
 }
 
+/*
+ * A flexible array member (FWCfgFiles.f[]): an array whose one dimension
+ * has neither an upper bound nor a count.  It has no size; its offset is
+ * what a reader needs.
+ */
+static bool flexible_array(Dwarf_Die *type)
+{
+	Dwarf_Die t, sub;
+	int dims = 0;
+
+	if (dwarf_peel_type(type, &t) != 0 || dwarf_tag(&t) != DW_TAG_array_type ||
+	    dwarf_child(&t, &sub) != 0)
+		return false;
+	do {
+		if (dwarf_tag(&sub) != DW_TAG_subrange_type)
+			continue;
+		if (++dims > 1 || dwarf_hasattr(&sub, DW_AT_upper_bound) ||
+		    dwarf_hasattr(&sub, DW_AT_count))
+			return false;
+	} while (dwarf_siblingof(&sub, &sub) == 0);
+	return dims == 1;
+}
+
 /* Walk "addr.start" from type: offset of the last member and its size. */
 static enum member_result walk_path(Dwarf_Die *type, const char *path,
 				    uint64_t *offset, uint64_t *size)
@@ -901,8 +924,11 @@ static enum member_result walk_path(Dwarf_Die *type, const char *path,
 			break;
 		p += len + 1;
 	}
-	if (dwarf_aggregate_size(&cur, &sz) != 0)
-		return M_BAD;
+	if (dwarf_aggregate_size(&cur, &sz) != 0) {
+		if (!flexible_array(&cur))
+			return M_BAD;
+		sz = 0;
+	}
 	*offset = total;
 	*size = sz;
 	return M_OK;
@@ -1031,6 +1057,10 @@ static struct ld_error *resolve_fields(struct ld_debuginfo *di,
 						"%s is a bit-field in DWARF of %s: not supported",
 						d->key, di->path);
 		}
+		/* Size 0 is a flexible array: only where one is expected. */
+		if (r == M_OK && (layout->size[f] == 0) != d->flexible &&
+		    d->kind == LK_MEMBER)
+			r = M_BAD;
 		if (r == M_OK) {
 			layout->have[f] = true;
 			continue;

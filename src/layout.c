@@ -8,12 +8,18 @@
 /* Variants are "Type", "path" pairs, tried in order. */
 #define V(t, p) { #t, p }
 #define FIELD(id, t, p, ...) \
-	[id] = { #t "." p, LK_MEMBER, false, { V(t, p), __VA_ARGS__ } }
+	[id] = { #t "." p, LK_MEMBER, false, false, { V(t, p), __VA_ARGS__ } }
 #define OPT_FIELD(id, t, p, ...) \
-	[id] = { #t "." p, LK_MEMBER, true, { V(t, p), __VA_ARGS__ } }
-#define SIZEOF(id, t) [id] = { "sizeof(" #t ")", LK_SIZEOF, false, { V(t, NULL) } }
-#define OPT_SIZEOF(id, t) [id] = { "sizeof(" #t ")", LK_SIZEOF, true, { V(t, NULL) } }
-#define OPT_ENUM(id, t, e) [id] = { #t "." #e, LK_ENUMERATOR, true, { V(t, #e) } }
+	[id] = { #t "." p, LK_MEMBER, true, false, { V(t, p), __VA_ARGS__ } }
+/* A flexible array member ("f[]"): only its offset means anything. */
+#define OPT_FLEX(id, t, p) \
+	[id] = { #t "." p, LK_MEMBER, true, true, { V(t, p) } }
+#define SIZEOF(id, t) \
+	[id] = { "sizeof(" #t ")", LK_SIZEOF, false, false, { V(t, NULL) } }
+#define OPT_SIZEOF(id, t) \
+	[id] = { "sizeof(" #t ")", LK_SIZEOF, true, false, { V(t, NULL) } }
+#define OPT_ENUM(id, t, e) \
+	[id] = { #t "." #e, LK_ENUMERATOR, true, false, { V(t, #e) } }
 
 const struct ld_field_desc ld_field_descs[LF_COUNT] = {
 	FIELD(LF_AS_NAME, AddressSpace, "name"),

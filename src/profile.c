@@ -276,7 +276,9 @@ static struct ld_error *parse_line(struct ld_profile *p, char *line,
 			return ld_error(LD_EXIT_DEBUGINFO,
 					"unknown field %s (profile from a newer qemu-livedump?)",
 					name);
-		if (off > MAX_FIELD_VALUE || size == 0 || size > MAX_FIELD_VALUE)
+		/* A flexible array member has no size, anything else has. */
+		if (off > MAX_FIELD_VALUE || size > MAX_FIELD_VALUE ||
+		    (size == 0) != ld_field_descs[f].flexible)
 			return ld_error(LD_EXIT_DEBUGINFO,
 					"field %s: implausible offset %llu / size %llu",
 					name, off, size);
