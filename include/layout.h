@@ -53,6 +53,7 @@ enum ld_field {
 	LF_OBJECT_CLASS,		/* ObjectClass *Object.class */
 	LF_OBJECTCLASS_TYPE,		/* TypeImpl *ObjectClass.type */
 	LF_TYPEIMPL_NAME,		/* const char *TypeImpl.name */
+	LF_TYPEIMPL_PARENT_TYPE,	/* TypeImpl *TypeImpl.parent_type */
 	/* ... and when it is a virtio-mem device, its plugged blocks */
 	LF_VMEM_BITMAP,			/* unsigned long *VirtIOMEM.bitmap */
 	LF_VMEM_BITMAP_SIZE,		/* int32_t VirtIOMEM.bitmap_size */

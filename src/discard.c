@@ -6,39 +6,9 @@
 #include <string.h>
 
 #include "discard.h"
+#include "qom.h"
 
 #define TYPE_VIRTIO_MEM "virtio-mem"
-
-/* One pointer-or-integer field of the struct at addr. */
-static struct ld_error *read_field(const struct ld_layout *l,
-				   const struct ld_reader *rd, uint64_t addr,
-				   enum ld_field f, uint64_t *value)
-{
-	unsigned char buf[8];
-	uint64_t off = l->offset[f], size = l->size[f];
-	struct ld_error *err;
-
-	if (!l->have[f] || size == 0 || size > sizeof(buf))
-		return ld_error(LD_EXIT_DEBUGINFO, "implausible layout of %s",
-				ld_field_descs[f].key);
-	if (__builtin_add_overflow(addr, off, &addr))
-		return ld_error(LD_EXIT_MODEL, "%s of 0x%" PRIx64 " overflows",
-				ld_field_descs[f].key, addr);
-	err = rd->read(rd->ctx, addr, buf, size);
-	if (err)
-		return ld_error_context(err, "reading %s", ld_field_descs[f].key);
-	/* ld_layout_get wants the struct from offset 0: shift the view. */
-	{
-		struct ld_layout one = { 0 };
-
-		one.size[f] = size;
-		one.have[f] = true;
-		if (!ld_layout_get(&one, f, buf, size, value))
-			return ld_error(LD_EXIT_DEBUGINFO, "%s has an unusual width",
-					ld_field_descs[f].key);
-	}
-	return NULL;
-}
 
 static bool have_all(const struct ld_layout *l, const enum ld_field *f,
 		     size_t n)
@@ -47,36 +17,6 @@ static bool have_all(const struct ld_layout *l, const enum ld_field *f,
 		if (!l->have[f[i]])
 			return false;
 	return true;
-}
-
-/* Object -> ObjectClass -> TypeImpl -> name: what QOM says rdm is. */
-static struct ld_error *read_type(const struct ld_layout *l,
-				  const struct ld_reader *rd, uint64_t obj,
-				  char *type, size_t len)
-{
-	static const enum ld_field qom[] = {
-		LF_OBJECT_CLASS, LF_OBJECTCLASS_TYPE, LF_TYPEIMPL_NAME,
-	};
-	uint64_t klass, impl, name;
-	struct ld_error *err;
-
-	snprintf(type, len, "?");
-	if (!have_all(l, qom, 3))
-		return NULL;
-	err = read_field(l, rd, obj, LF_OBJECT_CLASS, &klass);
-	if (!err && !klass)
-		err = ld_error(LD_EXIT_MODEL, "object has no class");
-	if (!err)
-		err = read_field(l, rd, klass, LF_OBJECTCLASS_TYPE, &impl);
-	if (!err && !impl)
-		err = ld_error(LD_EXIT_MODEL, "class has no type");
-	if (!err)
-		err = read_field(l, rd, impl, LF_TYPEIMPL_NAME, &name);
-	if (!err && !name)
-		err = ld_error(LD_EXIT_MODEL, "type has no name");
-	if (!err)
-		err = ld_read_cstring(rd, name, type, len);
-	return err;
 }
 
 static struct ld_error *read_virtio_mem(const struct ld_layout *l,
@@ -91,11 +31,11 @@ static struct ld_error *read_virtio_mem(const struct ld_layout *l,
 
 	if (!have_all(l, vmem, 3))
 		return NULL;
-	err = read_field(l, rd, d->rdm, LF_VMEM_BITMAP, &bitmap);
+	err = ld_read_member(l, rd, d->rdm, LF_VMEM_BITMAP, &bitmap);
 	if (!err)
-		err = read_field(l, rd, d->rdm, LF_VMEM_BITMAP_SIZE, &nbits);
+		err = ld_read_member(l, rd, d->rdm, LF_VMEM_BITMAP_SIZE, &nbits);
 	if (!err)
-		err = read_field(l, rd, d->rdm, LF_VMEM_BLOCK_SIZE, &block_size);
+		err = ld_read_member(l, rd, d->rdm, LF_VMEM_BLOCK_SIZE, &block_size);
 	if (err)
 		return err;
 	/* bitmap_size is an int32_t. */
@@ -134,7 +74,7 @@ struct ld_error *ld_discard_read(const struct ld_layout *layout,
 
 	memset(out, 0, sizeof(*out));
 	out->rdm = rdm;
-	err = read_type(layout, rd, rdm, out->type, sizeof(out->type));
+	err = ld_qom_type_name(layout, rd, rdm, out->type, sizeof(out->type));
 	if (!err && !strcmp(out->type, TYPE_VIRTIO_MEM))
 		err = read_virtio_mem(layout, rd, out);
 	if (err) {

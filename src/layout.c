@@ -51,6 +51,7 @@ const struct ld_field_desc ld_field_descs[LF_COUNT] = {
 	OPT_FIELD(LF_OBJECT_CLASS, Object, "class"),
 	OPT_FIELD(LF_OBJECTCLASS_TYPE, ObjectClass, "type"),
 	OPT_FIELD(LF_TYPEIMPL_NAME, TypeImpl, "name"),
+	OPT_FIELD(LF_TYPEIMPL_PARENT_TYPE, TypeImpl, "parent_type"),
 	OPT_FIELD(LF_VMEM_BITMAP, VirtIOMEM, "bitmap"),
 	OPT_FIELD(LF_VMEM_BITMAP_SIZE, VirtIOMEM, "bitmap_size"),
 	OPT_FIELD(LF_VMEM_BLOCK_SIZE, VirtIOMEM, "block_size"),
