@@ -71,6 +71,24 @@ enum ld_field {
 	LF_VMCI_GUEST_FORMAT,		/* ...vmcoreinfo.guest_format */
 	LF_VMCI_SIZE,			/* ...vmcoreinfo.size */
 	LF_VMCI_PADDR,			/* ...vmcoreinfo.paddr */
+	LF_VMCI_VMCOREINFO,		/* FWCfgVMCoreInfo ...vmcoreinfo */
+	/* ... reached through fw_cfg when vmcoreinfo_state is not exported
+	   (optional, fwcfg.c): the machine's fw_cfg device */
+	LF_X86MS_FW_CFG,		/* FWCfgState *X86MachineState.fw_cfg */
+	LF_VIRTMS_FW_CFG,		/* FWCfgState *VirtMachineState.fw_cfg */
+	LF_FWCFG_FILE_SLOTS,		/* uint16_t FWCfgState.file_slots */
+	LF_FWCFG_ENTRIES,		/* FWCfgEntry *FWCfgState.entries[2] */
+	LF_FWCFG_FILES,			/* FWCfgFiles *FWCfgState.files */
+	LF_FWCFGFILES_COUNT,		/* uint32_t FWCfgFiles.count (BE) */
+	LF_FWCFGFILES_F,		/* FWCfgFile FWCfgFiles.f[] */
+	LF_FWCFGFILE_SIZEOF,		/* sizeof(FWCfgFile), the guest ABI's */
+	LF_FWCFGFILE_SIZE,		/* uint32_t FWCfgFile.size (BE) */
+	LF_FWCFGFILE_SELECT,		/* uint16_t FWCfgFile.select (BE) */
+	LF_FWCFGFILE_NAME,		/* char FWCfgFile.name[56] */
+	LF_FWCFGENTRY_SIZEOF,		/* sizeof(FWCfgEntry) */
+	LF_FWCFGENTRY_LEN,		/* uint32_t FWCfgEntry.len */
+	LF_FWCFGENTRY_DATA,		/* uint8_t *FWCfgEntry.data */
+	LF_FWCFGENTRY_OPAQUE,		/* void *FWCfgEntry.callback_opaque */
 
 	/* x86 vCPU registers (optional: X86CPU's env, see cpu.c) */
 	LF_X86CPU_ENV,			/* X86CPU.env (CPUX86State) */
@@ -189,6 +207,8 @@ enum ld_symbol {
 					   cpus before */
 	LS_VMCOREINFO_STATE,		/* VMCoreInfoState *vmcoreinfo_state,
 					   function-static: DWARF only */
+	LS_CURRENT_MACHINE,		/* MachineState *current_machine:
+					   exported by stripped builds too */
 	LS_COUNT
 };
 

@@ -605,6 +605,20 @@ static const char *cpu_target_of(const char *type)
 }
 
 /*
+ * The target whose machine a fact's type is (the fw_cfg walk's machines),
+ * or NULL: present in that target's binary; another target's may compile
+ * it in too (10.0's qemu-system-ppc64 has X86MachineState) or not.
+ */
+static const char *machine_target_of(const char *type)
+{
+	if (!strcmp(type, "X86MachineState"))
+		return "x86_64";
+	if (!strcmp(type, "VirtMachineState"))
+		return "aarch64";
+	return NULL;
+}
+
+/*
  * The real thing, when tests/build-debug-qemu.sh has built it: dir is the
  * build's directory in the cache, absent the facts that release lacks.
  */
@@ -633,8 +647,15 @@ static void check_real_qemu(const char *dir, const char *name,
 	cr_expect_eq(l.have_symbol[LS_VMCOREINFO_STATE],
 		     !strstr(name, "ppc64") && !strstr(name, "s390x"));
 	cr_expect(l.have_symbol[LS_CPUS]);
+	/* hw/core/machine.c's, in every system emulator. */
+	cr_expect(l.have_symbol[LS_CURRENT_MACHINE]);
 	for (int f = 0; f < LF_COUNT; f++) {
-		const char *tgt = cpu_target_of(ld_field_descs[f].variants[0].type);
+		const char *type = ld_field_descs[f].variants[0].type;
+		const char *tgt = cpu_target_of(type);
+		const char *machine = machine_target_of(type);
+
+		if (machine && !strstr(name, machine))
+			continue;
 
 		/* Each binary has its own target's CPU, not the others'. */
 		if ((tgt && !strstr(name, tgt)) || listed(absent, f)) {
@@ -658,6 +679,13 @@ static void check_real_qemu(const char *dir, const char *name,
 	cr_expect_eq(l.size[LF_MR_RAM], 1);
 	cr_expect_eq(l.size[LF_CPU_NODE_NEXT], 8);
 	cr_expect_eq(l.size[LF_VMCI_PADDR], 8);
+	/* fw_cfg's guest ABI, and what the walk reads of it. */
+	cr_expect_eq(l.size[LF_VMCI_VMCOREINFO], 16);
+	cr_expect_eq(l.size[LF_FWCFGFILE_SIZEOF], 64);
+	cr_expect_eq(l.size[LF_FWCFGFILE_NAME], 56);
+	cr_expect_eq(l.offset[LF_FWCFGFILES_F], 4);
+	cr_expect_eq(l.size[LF_FWCFGFILES_F], 0);
+	cr_expect_eq(l.size[LF_FWCFG_ENTRIES], 16);
 }
 
 Test(debuginfo, real_qemu_x86_64, .timeout = 60)
