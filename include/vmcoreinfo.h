@@ -35,14 +35,18 @@ struct ld_vmcoreinfo {
 	char *desc;		/* note payload: "OSRELEASE=...\n..." */
 	size_t descsz;
 	uint32_t type;		/* n_type as the guest wrote it */
-	char *source;		/* "vmcoreinfo device", for the report */
+	char *source;		/* "vmcoreinfo device (vmcoreinfo_state)",
+				   "... (fw_cfg etc/vmcoreinfo)" or "guest
+				   RAM at ...": for the report */
 };
 
 /*
  * Read the device's note if there is a device and the guest filled it.
+ * The device is found through vmcoreinfo_state where the layout has that
+ * symbol, else through current_machine's fw_cfg file "etc/vmcoreinfo".
  * No device, or nothing published, is not an error (present = false);
- * a published note that fails validation is a warning (to warn) and
- * present = false.
+ * a published note that fails validation, or a fw_cfg walk that does, is
+ * a warning (to warn) and present = false.
  */
 struct ld_error *ld_vmcoreinfo_from_device(const struct ld_layout *layout,
 					   const struct ld_reader *rd,

@@ -3,9 +3,12 @@
  * vmcoreinfo.c - the guest's VMCOREINFO note from QEMU's vmcoreinfo device.
  *
  * QEMU keeps the device in a function-static pointer (vmcoreinfo_state in
- * vmcoreinfo_realize) for exactly this kind of tool.  The guest writes the
- * note's guest-physical address and size through fw_cfg; QEMU stores them
- * little-endian.  The note itself is in the guest's byte order.
+ * vmcoreinfo_realize) for exactly this kind of tool; only DWARF (or a
+ * symbol table that kept it) knows that pointer.  Without it, the device
+ * is reached the way the guest reaches it: through the machine's fw_cfg
+ * file "etc/vmcoreinfo" (fwcfg.c).  The guest writes the note's
+ * guest-physical address and size there; QEMU stores them little-endian.
+ * The note itself is in the guest's byte order.
  */
 #include <endian.h>
 #include <inttypes.h>
@@ -13,10 +16,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fwcfg.h"
+#include "qom.h"
 #include "vmcoreinfo.h"
 
 #define VMCOREINFO_FORMAT_ELF 1
 #define NOTE_NAME "VMCOREINFO"
+/* QEMU's names: the device's QOM type and its fw_cfg file. */
+#define VMCOREINFO_DEVICE "vmcoreinfo"
+#define FW_CFG_VMCOREINFO_FILENAME "etc/vmcoreinfo"
+/* The report's "vmcoreinfo": which way the device was found. */
+#define SOURCE_SYMBOL "vmcoreinfo device (vmcoreinfo_state)"
+#define SOURCE_FWCFG "vmcoreinfo device (fw_cfg " FW_CFG_VMCOREINFO_FILENAME ")"
 
 static uint32_t guest_u32(const unsigned char *p, bool big_endian)
 {
@@ -80,25 +91,26 @@ bool ld_vmcoreinfo_parse(const void *note, size_t len, bool big_endian,
 	return true;
 }
 
-struct ld_error *ld_vmcoreinfo_from_device(const struct ld_layout *layout,
-					   const struct ld_reader *rd,
-					   const struct ld_memmap *map,
-					   const struct ld_arch *arch,
-					   struct ld_vmcoreinfo *out,
-					   struct ld_warnings *warn)
+/*
+ * The note the vmcoreinfo device at dev says the guest published: where
+ * both routes to the device end.  source names the route, for the report.
+ */
+static struct ld_error *from_state(const struct ld_layout *layout,
+				   const struct ld_reader *rd,
+				   const struct ld_memmap *map,
+				   const struct ld_arch *arch, uint64_t dev,
+				   const char *source, struct ld_vmcoreinfo *out,
+				   struct ld_warnings *warn)
 {
 	static const enum ld_field fields[] = {
 		LF_VMCI_HAS, LF_VMCI_GUEST_FORMAT, LF_VMCI_SIZE, LF_VMCI_PADDR,
 	};
 	unsigned char state[256];
-	uint64_t dev, has, format, size, paddr, host, span = 0;
+	uint64_t has, format, size, paddr, host, span = 0;
 	unsigned char *note;
 	struct ld_error *err;
 	char *why = NULL;
 
-	memset(out, 0, sizeof(*out));
-	if (!layout->have_symbol[LS_VMCOREINFO_STATE])
-		return NULL;
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 		if (!layout->have[fields[i]])
 			return NULL;
@@ -107,13 +119,6 @@ struct ld_error *ld_vmcoreinfo_from_device(const struct ld_layout *layout,
 	}
 	if (span > sizeof(state))
 		return ld_error(LD_EXIT_DEBUGINFO, "implausible VMCoreInfoState layout");
-
-	err = rd->read(rd->ctx, layout->symbol[LS_VMCOREINFO_STATE], &dev,
-		       sizeof(dev));
-	if (err)
-		return ld_error_context(err, "reading vmcoreinfo_state");
-	if (!dev)
-		return NULL;		/* no vmcoreinfo device */
 	err = rd->read(rd->ctx, dev, state, span);
 	if (err)
 		return ld_error_context(err, "reading the vmcoreinfo device at 0x%"
@@ -152,11 +157,92 @@ struct ld_error *ld_vmcoreinfo_from_device(const struct ld_layout *layout,
 		ld_warn(warn, "vmcoreinfo device: invalid note at guest 0x%"
 			PRIx64 " (%s), not included", paddr, why ? why : "?");
 	} else {
-		out->source = strdup("vmcoreinfo device");
+		out->source = strdup(source);
 	}
 	free(why);
 	free(note);
 	return NULL;
+}
+
+/*
+ * current_machine -> fw_cfg -> "etc/vmcoreinfo" -> the device (0 if there
+ * is none to be found this way).  The file's entry serves the device's
+ * FWCfgVMCoreInfo to the guest (vmcoreinfo_realize), so its data is
+ * VMCoreInfoState.vmcoreinfo and its callback's opaque is the device; all
+ * of it must agree, and the device be of QOM type "vmcoreinfo", before the
+ * state is read.  Anything that does not agree is a warning: the note is
+ * then looked for in guest RAM.
+ */
+static void device_from_fwcfg(const struct ld_layout *layout,
+			      const struct ld_reader *rd, uint64_t *dev,
+			      struct ld_warnings *warn)
+{
+	static const char *const types[] = { VMCOREINFO_DEVICE, NULL };
+	uint64_t off = layout->offset[LF_VMCI_VMCOREINFO];
+	uint64_t size = layout->size[LF_VMCI_VMCOREINFO];
+	struct ld_fwcfg_file f;
+	struct ld_error *err;
+	uint64_t state;
+	bool found;
+	int which;
+
+	*dev = 0;
+	if (!layout->have[LF_VMCI_VMCOREINFO] || !ld_fwcfg_can_walk(layout))
+		return;			/* a layout without the facts */
+	err = ld_fwcfg_find_file(layout, rd, FW_CFG_VMCOREINFO_FILENAME, &f,
+				 &found);
+	if (!err && !found)
+		return;			/* no device, or not reachable so */
+	if (!err && (f.len != size || f.size != size || f.data < off))
+		err = ld_error(LD_EXIT_MODEL, "its entry (%" PRIu32 " bytes at 0x%"
+			       PRIx64 ", directory size %" PRIu32 ") is no %"
+			       PRIu64 "-byte VMCoreInfoState.vmcoreinfo",
+			       f.len, f.data, f.size, size);
+	state = f.data - off;
+	if (!err && f.opaque != state)
+		err = ld_error(LD_EXIT_MODEL, "its owner 0x%" PRIx64
+			       " does not hold its data 0x%" PRIx64, f.opaque,
+			       f.data);
+	if (!err)
+		err = ld_qom_ancestor(layout, rd, state, types, &which);
+	if (!err && which < 0)
+		err = ld_error(LD_EXIT_MODEL, "its owner 0x%" PRIx64
+			       " is no " VMCOREINFO_DEVICE " device", state);
+	if (err) {
+		ld_warn(warn, "vmcoreinfo device through fw_cfg %s: %s; looking for the note in guest RAM instead",
+			FW_CFG_VMCOREINFO_FILENAME, err->message);
+		ld_error_free(err);
+		return;
+	}
+	*dev = state;
+}
+
+struct ld_error *ld_vmcoreinfo_from_device(const struct ld_layout *layout,
+					   const struct ld_reader *rd,
+					   const struct ld_memmap *map,
+					   const struct ld_arch *arch,
+					   struct ld_vmcoreinfo *out,
+					   struct ld_warnings *warn)
+{
+	struct ld_error *err;
+	uint64_t dev = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (layout->have_symbol[LS_VMCOREINFO_STATE]) {
+		err = rd->read(rd->ctx, layout->symbol[LS_VMCOREINFO_STATE],
+			       &dev, sizeof(dev));
+		if (err)
+			return ld_error_context(err, "reading vmcoreinfo_state");
+		if (!dev)
+			return NULL;	/* no vmcoreinfo device */
+		return from_state(layout, rd, map, arch, dev, SOURCE_SYMBOL,
+				  out, warn);
+	}
+	/* Stripped QEMU: vmcoreinfo_state is not exported, current_machine is. */
+	device_from_fwcfg(layout, rd, &dev, warn);
+	if (!dev)
+		return NULL;
+	return from_state(layout, rd, map, arch, dev, SOURCE_FWCFG, out, warn);
 }
 
 void ld_vmcoreinfo_free(struct ld_vmcoreinfo *vmci)
