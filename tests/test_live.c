@@ -574,6 +574,179 @@ Test(live, different_vmcoreinfo_notes_give_none_and_a_warning)
 	finish();
 }
 
+/* --- the vmcoreinfo device of a stripped QEMU, through fw_cfg ----------- */
+
+static char profile[4096];
+
+/*
+ * The fixture stripped of DWARF and .symtab, as Debian ships QEMU: its
+ * dynamic symbols have current_machine but no vmcoreinfo_state (a
+ * function-static), and its layouts come from a profile written from the
+ * unstripped build.
+ */
+static void start_stripped(const char *binary, const char *const *args)
+{
+	const char *oc = getenv("OBJCOPY");
+	char stripped[4096], cmd[8400];
+	struct tool_run r;
+
+	dir = tmpdir_make();
+	cr_assert_not_null(dir);
+	snprintf(out, sizeof(out), "%s/vmcore", dir);
+	snprintf(stripped, sizeof(stripped), "%s/fake-qemu-stripped", dir);
+	snprintf(profile, sizeof(profile), "%s/fake.profile", dir);
+	snprintf(cmd, sizeof(cmd), "%s --strip-all '%s' '%s'",
+		 oc && oc[0] ? oc : "objcopy", binary, stripped);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	const char *const write[] = { "", "--write-profile", profile,
+				      "--binary", binary, NULL };
+	cr_assert(tool_run(&r, write, NULL, -1, 60));
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(qld_fixture_start(&fx, stripped, args) == 0,
+		  "fixture %s did not start", stripped);
+}
+
+/* Dump (with report) and read the report into buf. */
+static void dump_reported(struct tool_run *r, const char *prof, char *buf,
+			  size_t len)
+{
+	char report[4096];
+	const char *extra[] = { "--report", report, NULL, NULL, NULL };
+	size_t n;
+	FILE *f;
+
+	snprintf(report, sizeof(report), "%s/r.json", dir);
+	if (prof) {
+		extra[2] = "--profile";
+		extra[3] = prof;
+	}
+	dump(r, extra);
+	cr_assert_eq(r->status, 0, "exit %d: %s", r->status, r->err);
+	f = fopen(report, "r");
+	cr_assert_not_null(f);
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+}
+
+#define FWCFG_SOURCE "\"vmcoreinfo\": \"vmcoreinfo device (fw_cfg etc/vmcoreinfo)\""
+#define RAM_SOURCE "\"vmcoreinfo\": \"guest RAM at 0x1000"
+
+static void fwcfg_route(const char *binary)
+{
+	static const char *const args[] = { "--vmcoreinfo", NULL };
+	char buf[16384];
+	struct tool_run r;
+
+	start_stripped(binary, args);
+	dump_reported(&r, profile, buf, sizeof(buf));
+	cr_expect(strstr(buf, "\"layout_source\": \"profile "), "%s", buf);
+	cr_expect(strstr(buf, FWCFG_SOURCE), "%s", buf);
+	cr_expect(!strstr(r.err, "warning"), "%s", r.err);
+	check_vmcore(out, true, FAKE_DEFAULT_VCPUS);
+	finish();
+}
+
+/* current_machine -> X86MachineState.fw_cfg -> etc/vmcoreinfo. */
+Test(live, stripped_x86_qemu_vmcoreinfo_device_through_fw_cfg)
+{
+	fwcfg_route("tests/fake-qemu-a");
+}
+
+/* current_machine -> VirtMachineState.fw_cfg -> etc/vmcoreinfo. */
+Test(live, stripped_arm_virt_qemu_vmcoreinfo_device_through_fw_cfg)
+{
+	fwcfg_route("tests/fake-qemu-b");
+}
+
+/* Where DWARF names vmcoreinfo_state, that is the way to the device. */
+Test(live, vmcoreinfo_device_through_vmcoreinfo_state_with_dwarf)
+{
+	static const char *const args[] = { "--vmcoreinfo", NULL };
+	char buf[16384];
+	struct tool_run r;
+
+	start("tests/fake-qemu-a", args);
+	dump_reported(&r, NULL, buf, sizeof(buf));
+	cr_expect(strstr(buf, "\"vmcoreinfo\": \"vmcoreinfo device (vmcoreinfo_state)\""),
+		  "%s", buf);
+	check_vmcore(out, true, FAKE_DEFAULT_VCPUS);
+	finish();
+}
+
+/* A machine without the device: its note is looked for in RAM, quietly. */
+Test(live, stripped_qemu_without_the_device_finds_the_note_in_ram)
+{
+	static const char *const args[] = { "--vmcoreinfo-in-ram=1", NULL };
+	char buf[16384];
+	struct tool_run r;
+
+	start_stripped("tests/fake-qemu-a", args);
+	dump_reported(&r, profile, buf, sizeof(buf));
+	cr_expect(strstr(buf, RAM_SOURCE), "%s", buf);
+	cr_expect(!strstr(r.err, "warning"), "%s", r.err);
+	check_vmcore(out, true, FAKE_DEFAULT_VCPUS);
+	finish();
+}
+
+/*
+ * A fw_cfg chain that fails a check: no crash, no wrong note; the note is
+ * found in guest RAM instead, with a warning that says why (warning NULL:
+ * nothing is wrong, the device is just not reachable that way).
+ */
+static void fwcfg_corrupt(const char *kind, const char *warning)
+{
+	char arg[64], buf[16384];
+	struct tool_run r;
+
+	snprintf(arg, sizeof(arg), "--corrupt=%s", kind);
+	const char *const args[] = { "--vmcoreinfo", arg, NULL };
+	start_stripped("tests/fake-qemu-a", args);
+	dump_reported(&r, profile, buf, sizeof(buf));
+	cr_expect(strstr(buf, RAM_SOURCE), "%s: %s", kind, buf);
+	if (warning) {
+		cr_expect(strstr(r.err, "warning: vmcoreinfo device through fw_cfg etc/vmcoreinfo: "),
+			  "%s: %s", kind, r.err);
+		cr_expect(strstr(r.err, warning), "%s: no '%s' in: %s", kind,
+			  warning, r.err);
+		cr_expect(strstr(r.err, "looking for the note in guest RAM instead"),
+			  "%s: %s", kind, r.err);
+	} else {
+		cr_expect(!strstr(r.err, "warning"), "%s: %s", kind, r.err);
+	}
+	check_vmcore(out, true, FAKE_DEFAULT_VCPUS);
+	finish();
+}
+
+Test(live, fwcfg_huge_file_count_warns)
+{
+	fwcfg_corrupt("fwcfg-count", "lists 2147483647 files in 32 slots");
+}
+Test(live, fwcfg_wild_directory_pointer_warns)
+{
+	fwcfg_corrupt("fwcfg-wild", "reading FWCfgFiles.count");
+}
+Test(live, fwcfg_looping_type_chain_warns)
+{
+	fwcfg_corrupt("fwcfg-cycle", "more than 16 ancestors");
+}
+Test(live, fwcfg_selector_past_the_file_slots_warns)
+{
+	fwcfg_corrupt("fwcfg-select", "selector 0x1020 is outside the 32 file slots");
+}
+Test(live, fwcfg_entry_of_another_owner_warns)
+{
+	fwcfg_corrupt("fwcfg-owner", "does not hold its data");
+}
+Test(live, fwcfg_machine_of_another_kind_is_not_followed)
+{
+	fwcfg_corrupt("fwcfg-type", NULL);
+}
+Test(live, fwcfg_name_without_its_nul_is_not_the_file)
+{
+	fwcfg_corrupt("fwcfg-name", NULL);
+}
+
 /* Incident reports: where each QEMU thread was when frozen. */
 Test(live, backtraces_of_every_thread_in_the_report)
 {
