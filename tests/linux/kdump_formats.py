@@ -248,12 +248,12 @@ def check(R, arch, work, install_name="stock-7.2"):
     if not problem and dumped.get("kdump-zlib"):
         diffs = diskdump.differences(files["kdump-zlib"], reass,
                                      ("the file", "the stream's"))
-        # Debian's stripped QEMU does not export vmcoreinfo_state, so the
-        # tool finds the guest's VMCOREINFO note in guest RAM even with the
-        # device: on x86_64 a file then keeps room for a note found during
-        # the copy; a pipe (and aarch64, whose page size comes from it) is
-        # scanned first and needs none.  The larger note area moves the
-        # bitmaps, descriptors and page data; every field, note, bitmap
+        # With the note from the device (through fw_cfg on Debian's
+        # stripped QEMU) file and stream are equal.  Had the note come from
+        # guest RAM, an x86_64 file would keep room for a note found during
+        # the copy, where a pipe (and aarch64, whose page size comes from
+        # it) is scanned first and needs none: the larger note area moves
+        # the bitmaps, descriptors and page data; every field, note, bitmap
         # bit, descriptor and page must still agree.
         reserve = "device" not in str(rep.get("vmcoreinfo"))
         if diffs and reserve and diskdump.only_layout(diffs):
