@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * fuzz_seed.c - record seed images for fuzz_memmap and fuzz_cpus from a
- * live (fake) QEMU: every read the real walks make, with its bytes, and the
- * symbol addresses (format: fuzz_image.h).
+ * fuzz_seed.c - record seed images for fuzz_memmap, fuzz_cpus and
+ * fuzz_fwcfg from a live (fake) QEMU: every read the real walks make, with
+ * its bytes, and the symbol addresses (format: fuzz_image.h).
  *
- *   fuzz_seed PID MEMMAP_OUT CPUS_OUT
+ *   fuzz_seed PID MEMMAP_OUT CPUS_OUT [FWCFG_OUT]
+ *
+ * FWCFG_OUT (a fake QEMU with --vmcoreinfo): the memory map, then the
+ * vmcoreinfo device through fw_cfg and through vmcoreinfo_state.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +20,7 @@
 #include "layout_source.h"
 #include "memmap.h"
 #include "proc.h"
+#include "vmcoreinfo.h"
 
 struct recorder {
 	struct ld_reader inner;
@@ -57,6 +61,40 @@ static FILE *start_image(const char *path, const struct ld_layout *l)
 	return f;
 }
 
+/* The device both ways, as fuzz_fwcfg walks it, with the map it needs. */
+static struct ld_error *record_vmcoreinfo(struct recorder *rec,
+					  const char *path,
+					  const struct ld_layout *layout,
+					  struct ld_proc *proc)
+{
+	struct ld_reader rd = { record_read, rec };
+	const struct ld_arch *arch = ld_arch_lookup("X86_64");
+	struct ld_memmap map = { 0 };
+	struct ld_error *err;
+
+	rec->inner = ld_proc_reader(proc);
+	rec->out = start_image(path, layout);
+	err = ld_memmap_read(layout, layout->symbol[LS_ADDRESS_SPACE_MEMORY],
+			     &rd, &map);
+	for (int route = 0; !err && route < 2; route++) {
+		struct ld_warnings warn = { 0 };
+		struct ld_vmcoreinfo vmci;
+		struct ld_layout l = *layout;
+
+		if (route == 0)
+			l.have_symbol[LS_VMCOREINFO_STATE] = false;
+		err = ld_vmcoreinfo_from_device(&l, &rd, &map, arch, &vmci, &warn);
+		if (!err && (!vmci.present || warn.count))
+			err = ld_error(LD_EXIT_FAILURE, "no clean note from the device (%s): a fake QEMU with --vmcoreinfo?",
+				       route ? "vmcoreinfo_state" : "fw_cfg");
+		ld_vmcoreinfo_free(&vmci);
+		ld_warnings_free(&warn);
+	}
+	fclose(rec->out);
+	ld_memmap_free(&map);
+	return err;
+}
+
 static void die(struct ld_error *err)
 {
 	fprintf(stderr, "fuzz_seed: %s\n", err->message);
@@ -73,8 +111,8 @@ int main(int argc, char **argv)
 	struct recorder rec;
 	struct ld_error *err;
 
-	if (argc != 4) {
-		fprintf(stderr, "usage: fuzz_seed PID MEMMAP_OUT CPUS_OUT\n");
+	if (argc != 4 && argc != 5) {
+		fprintf(stderr, "usage: fuzz_seed PID MEMMAP_OUT CPUS_OUT [FWCFG_OUT]\n");
 		return 2;
 	}
 	memset(&layout, 0, sizeof(layout));
@@ -98,6 +136,8 @@ int main(int argc, char **argv)
 					&cpus, NULL);
 		fclose(rec.out);
 	}
+	if (!err && argc == 5)
+		err = record_vmcoreinfo(&rec, argv[4], &layout, &proc);
 	ld_proc_close(&proc);
 	if (err)
 		die(err);
