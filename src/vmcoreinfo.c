@@ -414,8 +414,10 @@ struct ld_error *ld_vmcoreinfo_prescan(struct ld_vmcoreinfo_scan *scan,
 		for (size_t b = 0; b < map->count && !done; b++) {
 			const struct ld_block *blk = &map->blocks[b];
 			uint64_t end = blk->gpa + blk->size;
+			/* On a page boundary: each head in one pass. */
 			uint64_t mid = blk->size > PRESCAN_BOTTOM ?
-				       blk->gpa + PRESCAN_BOTTOM : end;
+				       (blk->gpa + PRESCAN_BOTTOM) / SCAN_PAGE *
+				       SCAN_PAGE : end;
 
 			done = pass ? prescan_range(ps, blk, mid, end) :
 				      prescan_range(ps, blk, blk->gpa, mid);
