@@ -68,6 +68,8 @@ struct ld_arm_regs {
 	uint64_t pstate;	/* assembled like QEMU's pstate_read() */
 	bool aarch64;		/* false: AArch32 state (registers not written) */
 	bool el1_be;		/* SCTLR_EL1.EE: QEMU's dump is then big-endian */
+	uint64_t ttbr1;		/* TTBR1_EL1 (not in any note) */
+	bool have_ttbr1;
 	uint64_t vregs[64];	/* q0..q31, low then high half */
 	uint32_t fpsr, fpcr;
 	bool sve;		/* has SVE: gets an NT_ARM_SVE note */
@@ -171,6 +173,13 @@ bool ld_cpus_same_list(const struct ld_cpus *a, const struct ld_cpus *b);
 /* What QEMU's dump decides its ELF header by, from the first vCPU. */
 void ld_cpus_arch_facts(const struct ld_cpus *cpus,
 			struct ld_arch_facts *facts);
+
+/*
+ * The guest-physical address of the page-table root vCPU i translates
+ * kernel addresses with (x86_64: CR3 in long mode, arm64: TTBR1_EL1),
+ * as the vCPU holds it.  False where the arch or the layout cannot tell.
+ */
+bool ld_cpus_mmu_root(const struct ld_cpus *cpus, size_t i, uint64_t *root);
 
 /* Size of NT_PRSTATUS's desc for arch (0 if unknown). */
 size_t ld_prstatus_size(const struct ld_arch *arch);

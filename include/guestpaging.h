@@ -55,4 +55,22 @@ struct ld_error *ld_guest_paging_translate(const struct ld_guest_paging *pg,
 struct ld_error *ld_guest_paging_read(const struct ld_guest_paging *pg,
 				      uint64_t va, void *buf, size_t len);
 
+/*
+ * True if a vCPU whose MMU root (ld_cpus_mmu_root) is root runs on the
+ * kernel pg describes: x86_64 when root's entry for the kernel image is
+ * that of the kernel's own top-level table (any process's root, or a PTI
+ * user root's kernel twin), arm64 when root is swapper_pg_dir.  Tells the
+ * running kernel's VMCOREINFO from a stale copy of an earlier one.
+ */
+bool ld_guest_paging_runs_on(const struct ld_guest_paging *pg, uint64_t root);
+
+/*
+ * True if the kernel VMCOREINFO text vmci describes is the one running:
+ * its utsname is where the note places it, and a vCPU whose MMU root is
+ * one of roots[n] runs on its page tables.
+ */
+bool ld_guest_kernel_is_running(const struct ld_arch *arch, const char *vmci,
+				size_t len, const struct ld_guest_ram *ram,
+				const uint64_t *roots, size_t n);
+
 #endif /* QLD_GUESTPAGING_H */

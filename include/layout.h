@@ -148,6 +148,8 @@ enum ld_field {
 	LF_ARM_LTPSIZE,			/* uint32_t v7m.ltpsize */
 	LF_ARM_HCR_EL2,			/* uint64_t cp15.hcr_el2 */
 	LF_ARM_SCTLR_EL,		/* uint64_t cp15.sctlr_el[4] (EE: BE) */
+	LF_ARM_TTBR1_EL,		/* uint64_t cp15.ttbr1_el[4] (the kernel's
+					   page tables) */
 	LF_ARM_SCR_EL3,			/* uint64_t cp15.scr_el3 */
 	LF_FLOAT_STATUS_FLAGS,		/* float_status.float_exception_flags */
 	LF_ARMCPU_SVE_MAX_VQ,		/* ARMCPU.sve_max_vq */

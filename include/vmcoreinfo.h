@@ -83,13 +83,31 @@ struct ld_vmcoreinfo_scan;
 struct ld_vmcoreinfo_scan *ld_vmcoreinfo_scan_new(bool big_endian);
 void ld_vmcoreinfo_scan_inspect(void *scan, uint64_t gpa, const void *data,
 				size_t len);
-/* Look at every page of map through rd (bodies) and head_reader (heads). */
+/* Page heads (ok[i]: readable) for the prescan. */
 typedef size_t (*ld_head_reader)(void *ctx, const uint64_t *addrs, size_t n,
 				 size_t head_len, void *heads, bool *ok);
+/* Whether a note's text describes the kernel the vCPUs run. */
+typedef bool (*ld_vmcoreinfo_confirm)(void *ctx, const char *desc,
+				      size_t len);
+
+struct ld_prescan_source {
+	const struct ld_reader *rd;	/* note bodies */
+	ld_head_reader read_heads;
+	void *heads_ctx;
+	/*
+	 * NULL: every page is looked at.  Else the scan stops at the first
+	 * note confirm() takes for the running kernel's, and that note is
+	 * used whatever other notes were seen before it.  The bottom of each
+	 * block is looked at first, where Linux allocates its note early in
+	 * boot (the start of its highest zone).
+	 */
+	ld_vmcoreinfo_confirm confirm;
+	void *confirm_ctx;
+};
+
 struct ld_error *ld_vmcoreinfo_prescan(struct ld_vmcoreinfo_scan *scan,
 				       const struct ld_memmap *map,
-				       const struct ld_reader *rd,
-				       ld_head_reader read_heads, void *ctx);
+				       const struct ld_prescan_source *src);
 /* The note chosen by the rule (present = false if none); warnings to warn. */
 void ld_vmcoreinfo_scan_result(struct ld_vmcoreinfo_scan *scan,
 			       struct ld_vmcoreinfo *out,

@@ -95,6 +95,7 @@ field CPUARMState.vfp.smcr_el 12160 32
 field CPUARMState.v7m.ltpsize 3112 4
 field CPUARMState.cp15.hcr_el2 936 8
 field CPUARMState.cp15.sctlr_el 680 32
+field CPUARMState.cp15.ttbr1_el 808 32
 field CPUARMState.cp15.scr_el3 952 8
 field float_status.float_exception_flags 0 2
 field ARMCPU.sve_max_vq 87184 4

@@ -99,6 +99,7 @@ field CPUARMState.vfp.smcr_el 12392 32
 field CPUARMState.v7m.ltpsize 3240 4
 field CPUARMState.cp15.hcr_el2 944 8
 field CPUARMState.cp15.sctlr_el 680 32
+field CPUARMState.cp15.ttbr1_el 816 32
 field CPUARMState.cp15.scr_el3 960 8
 field float_status.float_exception_flags 0 2
 field ARMCPU.sve_max_vq 90928 4

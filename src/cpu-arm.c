@@ -197,6 +197,7 @@ static bool plan_arm(struct plan *p)
 	ld_plan_want(p, LF_ARM_HCR_EL2, p->env, 8);
 	ld_plan_want(p, LF_ARM_SCR_EL3, p->env, 8);
 	ld_plan_want(p, LF_ARM_SCTLR_EL, p->env, 32);
+	ld_plan_want(p, LF_ARM_TTBR1_EL, p->env, 32);
 	return true;
 }
 
@@ -384,6 +385,11 @@ static struct ld_error *decode_arm(const struct plan *p,
 	if (l->have[LF_ARM_SCTLR_EL] && l->size[LF_ARM_SCTLR_EL] == 32)
 		r->el1_be = ld_plan_get(buf, p->env + l->offset[LF_ARM_SCTLR_EL] + 8, 8) &
 			    ARM_SCTLR_EE;
+	r->have_ttbr1 = l->have[LF_ARM_TTBR1_EL] &&
+			l->size[LF_ARM_TTBR1_EL] == 32;
+	if (r->have_ttbr1)
+		r->ttbr1 = ld_plan_get(buf, p->env + l->offset[LF_ARM_TTBR1_EL] + 8,
+				       8);
 	nf = ld_plan_env(p, buf, LF_ARM_NF);
 	zf = ld_plan_env(p, buf, LF_ARM_ZF);
 	cf = ld_plan_env(p, buf, LF_ARM_CF);
@@ -595,9 +601,19 @@ static struct ld_error *arm_notes(const struct ld_arch *a,
 }
 
 /* aarch64: 112 + 34*8 (x0-x30, sp, pc, pstate) + 4 -> 388, padded to 392. */
+/* TTBR1_EL1's table: BADDR without ASID (63:48) and CnP (0). */
+static bool arm_mmu_root(const struct ld_vcpu *v, uint64_t *root)
+{
+	if (!v->r.arm.aarch64 || !v->r.arm.have_ttbr1)
+		return false;
+	*root = v->r.arm.ttbr1 & 0x0000fffffffff000ull;
+	return *root != 0;
+}
+
 const struct ld_cpu_arch ld_cpu_aarch64 = {
 	.kind = LD_REGS_ARM, .prstatus_size = 392, .pid_off = 32,
 	.reg_off = 112, .plan = plan_arm, .decode = arm_decode,
 	.implausible = arm_check, .shortfall = arm_shortfall,
-	.facts = arm_facts, .free_regs = arm_free_regs, .notes = arm_notes,
+	.facts = arm_facts, .mmu_root = arm_mmu_root,
+	.free_regs = arm_free_regs, .notes = arm_notes,
 };

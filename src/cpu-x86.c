@@ -16,6 +16,8 @@
 /* Architectural bits (not QEMU's layout). */
 #define X86_EFER_LMA		(1ull << 10)
 #define X86_HF_LMA		(1u << 14)	/* QEMU's HF_LMA_MASK */
+#define X86_CR0_PG		(1ull << 31)
+#define X86_CR3_ADDR		0x000ffffffffff000ull	/* bits 51..12 */
 
 /* ---- what to read ------------------------------------------------------ */
 
@@ -233,6 +235,15 @@ static void x86_facts(const struct ld_vcpu *first, struct ld_arch_facts *f)
 	f->x86_lma = first->r.x86.lma;
 }
 
+/* Long mode with paging: CR3's table (PCID and flag bits off). */
+static bool x86_mmu_root(const struct ld_vcpu *v, uint64_t *root)
+{
+	if (!v->r.x86.lma || !(v->r.x86.cr[0] & X86_CR0_PG))
+		return false;
+	*root = v->r.x86.cr[3] & X86_CR3_ADDR;
+	return true;
+}
+
 /* NT_PRSTATUS in the x86_64 or the i386 layout, as the arch says. */
 static struct ld_error *x86_notes(const struct ld_arch *a,
 				  const struct ld_vcpu *v,
@@ -275,6 +286,7 @@ const struct ld_cpu_arch ld_cpu_x86_64 = {
 	.kind = LD_REGS_X86, .prstatus_size = 336, .pid_off = 32,
 	.reg_off = 112, .plan = plan_x86, .decode = x86_decode,
 	.implausible = x86_check, .facts = x86_facts,
+	.mmu_root = x86_mmu_root,
 	.notes = x86_notes, .notes_after = x86_qemu_notes,
 };
 

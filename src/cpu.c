@@ -380,6 +380,14 @@ void ld_cpus_arch_facts(const struct ld_cpus *cpus,
 		cpus->ops->facts(&cpus->vcpus[0], facts);
 }
 
+bool ld_cpus_mmu_root(const struct ld_cpus *cpus, size_t i, uint64_t *root)
+{
+	if (i >= cpus->count || cpus->regs == LD_REGS_NONE || !cpus->ops ||
+	    !cpus->ops->mmu_root)
+		return false;
+	return cpus->ops->mmu_root(&cpus->vcpus[i], root);
+}
+
 struct ld_error *ld_cpus_read(const struct ld_layout *layout,
 			      const struct ld_reader *rd, struct ld_cpus *out)
 {

@@ -139,6 +139,8 @@ struct ld_cpu_arch {
 				   const struct ld_vcpu *v);
 	/* Why the notes of this list fall short of QEMU's, or NULL. */
 	const char *(*shortfall)(const struct ld_cpus *cpus, bool incomplete);
+	/* v's kernel page-table root (ld_cpus_mmu_root), or NULL. */
+	bool (*mmu_root)(const struct ld_vcpu *v, uint64_t *root);
 	/* What QEMU's ELF header rule looks at, from the first vCPU. */
 	void (*facts)(const struct ld_vcpu *first, struct ld_arch_facts *f);
 	void (*free_regs)(struct ld_vcpu *v);

@@ -267,3 +267,66 @@ struct ld_error *ld_guest_paging_read(const struct ld_guest_paging *pg,
 	}
 	return NULL;
 }
+
+/* The top-level entry at root that maps the kernel image (x86_64). */
+static bool x86_kernel_entry(const struct ld_guest_paging *pg, uint64_t root,
+			     uint64_t *e)
+{
+	struct ld_error *err = read_entry(pg, root + 511 * 8, e);
+
+	if (err) {
+		ld_error_free(err);
+		return false;
+	}
+	return *e & X86_PRESENT;
+}
+
+bool ld_guest_paging_runs_on(const struct ld_guest_paging *pg, uint64_t root)
+{
+	uint64_t mine, theirs;
+
+	switch (pg->arch->id) {
+	case LD_ARCH_X86_64:
+		/*
+		 * Every process's tables share the kernel's top-level entry
+		 * for the kernel image (index 511 with 4 or 5 levels); a PTI
+		 * user root is the page after its kernel twin.
+		 */
+		if (!x86_kernel_entry(pg, pg->root, &mine))
+			return false;
+		if (x86_kernel_entry(pg, root, &theirs) && theirs == mine)
+			return true;
+		return (root & 0x1000) &&
+		       x86_kernel_entry(pg, root & ~0x1000ull, &theirs) &&
+		       theirs == mine;
+	case LD_ARCH_AARCH64_LE:
+	case LD_ARCH_AARCH64_BE:
+		/* TTBR1_EL1 holds swapper_pg_dir itself (KPTI: not at EL0). */
+		return root == pg->root;
+	default:
+		return false;
+	}
+}
+
+bool ld_guest_kernel_is_running(const struct ld_arch *arch, const char *vmci,
+				size_t len, const struct ld_guest_ram *ram,
+				const uint64_t *roots, size_t n)
+{
+	struct ld_guest_paging pg;
+	struct ld_utsname uts;
+	struct ld_error *err;
+
+	if (!n)
+		return false;
+	err = ld_guestlinux_utsname(arch, vmci, len, ram, &uts);
+	if (!err)
+		err = ld_guest_paging_init(arch, vmci, len, ram, &pg);
+	if (err) {
+		ld_error_free(err);
+		return false;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (ld_guest_paging_runs_on(&pg, roots[i]))
+			return true;
+	return false;
+}

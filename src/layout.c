@@ -128,6 +128,7 @@ const struct ld_field_desc ld_field_descs[LF_COUNT] = {
 	OPT_FIELD(LF_ARM_LTPSIZE, CPUARMState, "v7m.ltpsize"),
 	OPT_FIELD(LF_ARM_HCR_EL2, CPUARMState, "cp15.hcr_el2"),
 	OPT_FIELD(LF_ARM_SCTLR_EL, CPUARMState, "cp15.sctlr_el"),
+	OPT_FIELD(LF_ARM_TTBR1_EL, CPUARMState, "cp15.ttbr1_el"),
 	OPT_FIELD(LF_ARM_SCR_EL3, CPUARMState, "cp15.scr_el3"),
 	OPT_FIELD(LF_ARM_VFP_FPSR, CPUARMState, "vfp.fpsr"),
 	OPT_FIELD(LF_ARM_VFP_FPCR, CPUARMState, "vfp.fpcr"),

@@ -31,6 +31,7 @@
 #include "elfcore.h"
 #include "error.h"
 #include "format.h"
+#include "guestpaging.h"
 #include "layout.h"
 #include "layout_source.h"
 #include "memmap.h"
@@ -495,18 +496,54 @@ static size_t proc_heads(void *ctx, const uint64_t *addrs, size_t n,
  * (room for it is kept in the note area), or before the headers by
  * looking at the head of every page when the output is a pipe.
  */
-static struct ld_error *prescan_vmcoreinfo(struct ld_proc *proc,
+/* Whether a note is the running kernel's, by the vCPUs' page tables. */
+struct running_kernel {
+	const struct ld_arch *arch;
+	struct ld_memmap_ram mr;
+	struct ld_guest_ram ram;
+	uint64_t *roots;
+	size_t nroots;
+};
+
+static bool note_is_running_kernel(void *ctx, const char *desc, size_t len)
+{
+	struct running_kernel *rk = ctx;
+
+	return ld_guest_kernel_is_running(rk->arch, desc, len, &rk->ram,
+					  rk->roots, rk->nroots);
+}
+
+static struct ld_error *prescan_vmcoreinfo(const struct ld_arch *arch,
+					   struct ld_proc *proc,
 					   struct snapshot *snap,
 					   struct ld_vmcoreinfo_scan *scan)
 {
 	struct ld_reader rd = ld_proc_reader(proc);
 	struct heads_ctx h = { .pid = proc->pid };
+	struct running_kernel rk = {
+		.arch = arch, .mr = { &snap->map, &rd },
+		.roots = calloc(snap->cpus.count + 1, sizeof(uint64_t)),
+	};
+	struct ld_prescan_source src = {
+		.rd = &rd, .read_heads = proc_heads, .heads_ctx = &h,
+		.confirm_ctx = &rk,
+	};
 	struct ld_error *err;
 
+	if (!rk.roots)
+		return &ld_error_nomem;
+	rk.ram = (struct ld_guest_ram){ ld_memmap_read_guest, &rk.mr };
+	for (size_t i = 0; i < snap->cpus.count; i++)
+		if (ld_cpus_mmu_root(&snap->cpus, i, &rk.roots[rk.nroots]))
+			rk.nroots++;
+	/* Without a vCPU to tell the running kernel by, every page is seen. */
+	if (rk.nroots)
+		src.confirm = note_is_running_kernel;
 	/* A page the guest never touched holds no note: not read at all. */
 	ld_untouched_open(&h.untouched, proc->pid, 1024 * 4096);
-	err = ld_vmcoreinfo_prescan(scan, &snap->map, &rd, proc_heads, &h);
+	err = ld_vmcoreinfo_prescan(scan, &snap->map, &src);
 	ld_untouched_close(&h.untouched);
+	free(rk.roots);
 	if (!err)
 		ld_vmcoreinfo_scan_result(scan, &snap->vmcoreinfo,
 					  &snap->warnings);
@@ -612,7 +649,7 @@ static struct ld_error *write_vmcore(const struct options *o,
 			copts.inspect = ld_vmcoreinfo_scan_inspect;
 			copts.inspect_ctx = scan;
 		} else {
-			err = prescan_vmcoreinfo(proc, snap, scan);
+			err = prescan_vmcoreinfo(o->arch, proc, snap, scan);
 		}
 	}
 	if (!err && walks)

@@ -263,6 +263,7 @@ struct candidate {
 	size_t descsz;
 	uint32_t type;
 	unsigned int copies;
+	bool checked;		/* offered to the prescan's confirm() */
 };
 
 struct ld_vmcoreinfo_scan {
@@ -270,6 +271,7 @@ struct ld_vmcoreinfo_scan {
 	struct candidate cand[LD_VMCOREINFO_MAX_CANDIDATES];
 	unsigned int ncand;
 	bool overflow;		/* more distinct notes than remembered */
+	int confirmed;		/* the running kernel's candidate, or -1 */
 	/* A note that runs past the end of one inspected piece. */
 	unsigned char *carry;
 	size_t carry_len, carry_need;
@@ -280,8 +282,10 @@ struct ld_vmcoreinfo_scan *ld_vmcoreinfo_scan_new(bool big_endian)
 {
 	struct ld_vmcoreinfo_scan *s = calloc(1, sizeof(*s));
 
-	if (s)
+	if (s) {
 		s->big_endian = big_endian;
+		s->confirmed = -1;
+	}
 	return s;
 }
 
@@ -404,61 +408,127 @@ void ld_vmcoreinfo_scan_inspect(void *scan, uint64_t gpa, const void *data,
 	}
 }
 
-struct ld_error *ld_vmcoreinfo_prescan(struct ld_vmcoreinfo_scan *scan,
-				       const struct ld_memmap *map,
-				       const struct ld_reader *rd,
-				       ld_head_reader read_heads, void *ctx)
+/* The prescan's working memory: one batch of page heads. */
+enum { PRESCAN_BATCH = 1024 };
+
+struct prescan {
+	struct ld_vmcoreinfo_scan *scan;
+	const struct ld_prescan_source *src;
+	uint64_t addrs[PRESCAN_BATCH], gpas[PRESCAN_BATCH];
+	unsigned char heads[PRESCAN_BATCH * NOTE_HEAD];
+	bool ok[PRESCAN_BATCH];
+	unsigned char note[NOTE_HEAD + LD_VMCOREINFO_RESERVE_DESC];
+};
+
+/* Offer notes not seen by confirm() yet; true once one is confirmed. */
+static bool confirm_new(struct prescan *ps)
 {
-	enum { BATCH = 1024 };
-	uint64_t *addrs = malloc(BATCH * sizeof(*addrs));
-	uint64_t *gpas = malloc(BATCH * sizeof(*gpas));
-	unsigned char *heads = malloc(BATCH * NOTE_HEAD);
-	unsigned char *note = malloc(NOTE_HEAD + LD_VMCOREINFO_RESERVE_DESC);
-	bool *ok = malloc(BATCH * sizeof(*ok));
-	struct ld_error *err = NULL;
+	struct ld_vmcoreinfo_scan *s = ps->scan;
 
-	if (!addrs || !gpas || !heads || !note || !ok) {
-		err = &ld_error_nomem;
-		goto out;
-	}
-	for (size_t b = 0; b < map->count; b++) {
-		const struct ld_block *blk = &map->blocks[b];
-		uint64_t first = (blk->gpa + SCAN_PAGE - 1) / SCAN_PAGE * SCAN_PAGE;
+	for (unsigned int i = 0; i < s->ncand; i++) {
+		struct candidate *c = &s->cand[i];
 
-		for (uint64_t g = first; g + NOTE_HEAD <= blk->gpa + blk->size;) {
-			size_t n = 0;
-
-			while (n < BATCH && g + NOTE_HEAD <= blk->gpa + blk->size) {
-				gpas[n] = g;
-				addrs[n++] = blk->host + (g - blk->gpa);
-				g += SCAN_PAGE;
-			}
-			read_heads(ctx, addrs, n, NOTE_HEAD, heads, ok);
-			for (size_t i = 0; i < n; i++) {
-				size_t len;
-
-				if (!ok[i])
-					continue;
-				len = note_length(scan, heads + i * NOTE_HEAD);
-				if (!len || gpas[i] - blk->gpa + len > blk->size)
-					continue;
-				struct ld_error *e = rd->read(rd->ctx, addrs[i],
-							      note, len);
-				if (e) {
-					ld_error_free(e);
-					continue;
-				}
-				remember(scan, gpas[i], note, len);
-			}
+		if (c->checked)
+			continue;
+		c->checked = true;
+		if (ps->src->confirm(ps->src->confirm_ctx, c->desc, c->descsz)) {
+			s->confirmed = (int)i;
+			return true;
 		}
 	}
-out:
-	free(addrs);
-	free(gpas);
-	free(heads);
-	free(note);
-	free(ok);
-	return err;
+	return false;
+}
+
+/*
+ * The page heads of [from, to) of blk, batch by batch; true if the
+ * running kernel's note was confirmed (the scan is done).
+ */
+static bool prescan_range(struct prescan *ps, const struct ld_block *blk,
+			  uint64_t from, uint64_t to)
+{
+	uint64_t g = (from + SCAN_PAGE - 1) / SCAN_PAGE * SCAN_PAGE;
+
+	while (g + NOTE_HEAD <= to) {
+		size_t n = 0;
+
+		while (n < PRESCAN_BATCH && g + NOTE_HEAD <= to) {
+			ps->gpas[n] = g;
+			ps->addrs[n++] = blk->host + (g - blk->gpa);
+			g += SCAN_PAGE;
+		}
+		ps->src->read_heads(ps->src->heads_ctx, ps->addrs, n, NOTE_HEAD,
+				    ps->heads, ps->ok);
+		for (size_t i = 0; i < n; i++) {
+			size_t len;
+			struct ld_error *e;
+
+			if (!ps->ok[i])
+				continue;
+			len = note_length(ps->scan, ps->heads + i * NOTE_HEAD);
+			if (!len || ps->gpas[i] - blk->gpa + len > blk->size)
+				continue;
+			e = ps->src->rd->read(ps->src->rd->ctx, ps->addrs[i],
+					      ps->note, len);
+			if (e) {
+				ld_error_free(e);
+				continue;
+			}
+			remember(ps->scan, ps->gpas[i], ps->note, len);
+		}
+		if (ps->src->confirm && confirm_new(ps))
+			return true;
+	}
+	return false;
+}
+
+/* Where the first pass stops in each block. */
+#define PRESCAN_BOTTOM (256ull << 20)
+
+struct ld_error *ld_vmcoreinfo_prescan(struct ld_vmcoreinfo_scan *scan,
+				       const struct ld_memmap *map,
+				       const struct ld_prescan_source *src)
+{
+	struct prescan *ps = malloc(sizeof(*ps));
+	bool done = false;
+
+	if (!ps)
+		return &ld_error_nomem;
+	ps->scan = scan;
+	ps->src = src;
+	/* The bottom of every block, then the rest of each. */
+	for (int pass = 0; pass < 2 && !done; pass++) {
+		for (size_t b = 0; b < map->count && !done; b++) {
+			const struct ld_block *blk = &map->blocks[b];
+			uint64_t end = blk->gpa + blk->size;
+			/* On a page boundary: each head in one pass. */
+			uint64_t mid = blk->size > PRESCAN_BOTTOM ?
+				       (blk->gpa + PRESCAN_BOTTOM) / SCAN_PAGE *
+				       SCAN_PAGE : end;
+
+			done = pass ? prescan_range(ps, blk, mid, end) :
+				      prescan_range(ps, blk, blk->gpa, mid);
+		}
+	}
+	free(ps);
+	return NULL;
+}
+
+/* The note the prescan confirmed for the running kernel's. */
+static void take_confirmed(struct ld_vmcoreinfo_scan *s,
+			   struct ld_vmcoreinfo *out)
+{
+	struct candidate *c = &s->cand[s->confirmed];
+	unsigned int others = s->ncand - 1;
+
+	out->desc = c->desc;
+	out->descsz = c->descsz;
+	out->type = c->type;
+	out->present = true;
+	c->desc = NULL;
+	if (asprintf(&out->source,
+		     "guest RAM at 0x%" PRIx64 " (the running kernel's: a vCPU runs on its page tables; %u other note%s left aside)",
+		     c->gpa, others, others == 1 ? "" : "s") < 0)
+		out->source = NULL;
 }
 
 void ld_vmcoreinfo_scan_result(struct ld_vmcoreinfo_scan *s,
@@ -471,6 +541,10 @@ void ld_vmcoreinfo_scan_result(struct ld_vmcoreinfo_scan *s,
 	memset(out, 0, sizeof(*out));
 	if (!s->ncand)
 		return;
+	if (s->confirmed >= 0) {
+		take_confirmed(s, out);
+		return;
+	}
 	if (s->ncand == 1 && !s->overflow) {
 		out->desc = s->cand[0].desc;
 		out->descsz = s->cand[0].descsz;

@@ -439,3 +439,61 @@ Test(guestpaging, arm64_granules)
 	cr_expect_eq(pa, 0x30042);
 	free(g.ram);
 }
+
+/*
+ * Which kernel a vCPU runs: x86_64 by the top-level entry for the kernel
+ * image (a process's own root, a PTI user root's kernel twin), arm64 by
+ * TTBR1 = swapper_pg_dir; the utsname must be where the note says too.
+ */
+Test(guestpaging, the_running_kernel_by_its_page_tables)
+{
+	struct guest g;
+	struct ld_guest_paging pg;
+	const struct ld_arch *x86 = ld_arch_lookup("X86_64");
+	uint64_t roots[2];
+	char text[4600];
+
+	build(&g);
+	cr_assert_null(ld_guest_paging_init(x86, g.vmci, strlen(g.vmci), &g.gr,
+					    &pg));
+	cr_expect(ld_guest_paging_runs_on(&pg, PML4), "the kernel's own root");
+	/* A process: its own PML4 at 0xa000, the kernel half shared. */
+	put64(&g, 0xa000 + 8 * 511, 0x8000 | 3);
+	cr_expect(ld_guest_paging_runs_on(&pg, 0xa000));
+	/* PTI: user root 0xd000 (other kernel entry), kernel twin 0xc000. */
+	put64(&g, 0xc000 + 8 * 511, 0x8000 | 3);
+	put64(&g, 0xd000 + 8 * 511, 0xe000 | 3);
+	cr_expect(ld_guest_paging_runs_on(&pg, 0xd000));
+	/* Another kernel's tables (a stale note's) or none at all. */
+	put64(&g, 0xf000 + 8 * 511, 0xe000 | 3);
+	cr_expect_not(ld_guest_paging_runs_on(&pg, 0xf000));
+	cr_expect_not(ld_guest_paging_runs_on(&pg, 0x10000));
+	cr_expect_not(ld_guest_paging_runs_on(&pg, 0x7ffff000), "not RAM");
+
+	/* The whole check: the utsname too. */
+	snprintf(text, sizeof(text), "%sSYMBOL(init_uts_ns)=%llx\n"
+		 "OFFSET(uts_namespace.name)=4\n", g.vmci,
+		 (unsigned long long)(KMAP + 0x60000));
+	roots[0] = 0xf000;
+	roots[1] = 0xa000;
+	cr_expect_not(ld_guest_kernel_is_running(x86, text, strlen(text), &g.gr,
+						 roots, 2), "no utsname yet");
+	memcpy(g.ram + 0x60004, "Linux", 6);
+	memcpy(g.ram + 0x60004 + 2 * 65, "6.1.0-57-cloud-amd64", 21);
+	cr_expect(ld_guest_kernel_is_running(x86, text, strlen(text), &g.gr,
+					     roots, 2));
+	cr_expect_not(ld_guest_kernel_is_running(x86, text, strlen(text), &g.gr,
+						 roots, 1), "only a stranger's root");
+	cr_expect_not(ld_guest_kernel_is_running(x86, text, strlen(text), &g.gr,
+						 roots, 0));
+
+	/* arm64: TTBR1_EL1 holds swapper_pg_dir. */
+	snprintf(text, sizeof(text), "PAGESIZE=4096\nNUMBER(VA_BITS)=48\n"
+		 "SYMBOL(swapper_pg_dir)=ffff800000001000\n"
+		 "NUMBER(kimage_voffset)=0xffff800000000000\n");
+	cr_assert_null(ld_guest_paging_init(ld_arch_lookup("aarch64-le"), text,
+					    strlen(text), &g.gr, &pg));
+	cr_expect(ld_guest_paging_runs_on(&pg, 0x1000));
+	cr_expect_not(ld_guest_paging_runs_on(&pg, 0x2000), "KPTI's trampoline");
+	free(g.ram);
+}

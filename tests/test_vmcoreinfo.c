@@ -7,6 +7,7 @@
 #include <endian.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "vmcoreinfo.h"
 
@@ -231,12 +232,119 @@ Test(vmcoreinfo, prescan_looks_at_every_page_head)
 	struct ld_vmcoreinfo v;
 
 	put_note(g + 2500 * 4096, TEXT, false);
-	cr_assert_null(ld_vmcoreinfo_prescan(s, &map, &rd, mem_heads,
-					     g + 7 * 4096));
+	struct ld_prescan_source src = {
+		.rd = &rd, .read_heads = mem_heads, .heads_ctx = g + 7 * 4096,
+	};
+
+	cr_assert_null(ld_vmcoreinfo_prescan(s, &map, &src));
 	ld_vmcoreinfo_scan_result(s, &v, NULL);
 	cr_assert(v.present);
 	cr_expect(strstr(v.source, "0x405dc000"), "%s", v.source);
 	ld_vmcoreinfo_free(&v);
 	ld_vmcoreinfo_scan_free(s);
 	free(g);
+}
+
+/* Counts the heads read; confirms only notes naming "6.1.0-test". */
+struct counted {
+	size_t heads;
+	unsigned int offered;
+};
+
+static size_t counted_heads(void *ctx, const uint64_t *addrs, size_t n,
+			    size_t head_len, void *heads, bool *ok)
+{
+	struct counted *c = ctx;
+
+	c->heads += n;
+	return mem_heads(NULL, addrs, n, head_len, heads, ok);
+}
+
+static bool confirm_test_kernel(void *ctx, const char *desc, size_t len)
+{
+	struct counted *c = ctx;
+
+	c->offered++;
+	return memmem(desc, len, "OSRELEASE=6.1.0-test\n", 21) != NULL;
+}
+
+/*
+ * With a way to tell the running kernel's note, the prescan looks at the
+ * bottom of every block first (where Linux allocates it), stops at the
+ * running kernel's note and takes it over a stale one seen before it;
+ * without one it looks at every page, and two notes give none.
+ */
+Test(vmcoreinfo, prescan_stops_at_the_running_kernels_note)
+{
+	/* Two blocks of 300 MiB: past the first pass's 256 MiB each. */
+	size_t size = 300ull << 20;
+	unsigned char *g = mmap(NULL, 2 * size, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+				-1, 0);
+	struct ld_block blocks[2];
+	struct ld_memmap map = { .blocks = blocks, .count = 2 };
+	struct ld_reader rd = { mem_read, NULL };
+	struct counted c = { 0 };
+	struct ld_prescan_source src = {
+		.rd = &rd, .read_heads = counted_heads, .heads_ctx = &c,
+		.confirm = confirm_test_kernel, .confirm_ctx = &c,
+	};
+	struct ld_vmcoreinfo_scan *s;
+	struct ld_vmcoreinfo v;
+	struct ld_warnings warn = { 0 };
+
+	cr_assert_neq(g, MAP_FAILED);
+	blocks[0] = (struct ld_block){ .gpa = 0, .size = size,
+				       .host = (uintptr_t)g };
+	blocks[1] = (struct ld_block){ .gpa = 0x100000000ull, .size = size,
+				       .host = (uintptr_t)g + size };
+	/* A stale note at the bottom of block 0, the running one 4 MiB into
+	   block 1, one more past the first pass. */
+	put_note(g + 0x10000, "OSRELEASE=5.10.0-old\nPAGESIZE=4096\n", false);
+	put_note(g + size + (4 << 20), TEXT, false);
+	put_note(g + (280 << 20), "OSRELEASE=4.19.0-older\nPAGESIZE=4096\n",
+		 false);
+
+	s = ld_vmcoreinfo_scan_new(false);
+	cr_assert_null(ld_vmcoreinfo_prescan(s, &map, &src));
+	ld_vmcoreinfo_scan_result(s, &v, &warn);
+	cr_assert(v.present);
+	cr_expect(!memcmp(v.desc, TEXT, v.descsz));
+	cr_expect(strstr(v.source, "0x100400000") &&
+		  strstr(v.source, "running kernel") &&
+		  strstr(v.source, "1 other note left aside"), "%s", v.source);
+	cr_expect_eq(warn.count, 0);
+	/* Block 0's first 256 MiB, then block 1 up to the note's batch. */
+	cr_expect_leq(c.heads, (256u << 20) / 4096 + (8u << 20) / 4096,
+		      "%zu heads read", c.heads);
+	cr_expect_eq(c.offered, 2);
+	ld_vmcoreinfo_free(&v);
+	ld_vmcoreinfo_scan_free(s);
+
+	/* Nothing to tell the running kernel by: every page, no note. */
+	memset(&c, 0, sizeof(c));
+	src.confirm = NULL;
+	s = ld_vmcoreinfo_scan_new(false);
+	cr_assert_null(ld_vmcoreinfo_prescan(s, &map, &src));
+	ld_vmcoreinfo_scan_result(s, &v, &warn);
+	cr_expect_not(v.present);
+	cr_expect_eq(c.heads, 2 * size / 4096);
+	cr_expect(warn.count == 1 && strstr(warn.text[0], "3 different"),
+		  "%s", warn.count ? warn.text[0] : "no warning");
+	ld_warnings_free(&warn);
+	ld_vmcoreinfo_scan_free(s);
+
+	/* A confirm() that never agrees changes nothing either. */
+	memset(&c, 0, sizeof(c));
+	src.confirm = confirm_test_kernel;
+	memset(g + size + (4 << 20), 0, 4096);
+	s = ld_vmcoreinfo_scan_new(false);
+	cr_assert_null(ld_vmcoreinfo_prescan(s, &map, &src));
+	ld_vmcoreinfo_scan_result(s, &v, &warn);
+	cr_expect_not(v.present);
+	cr_expect_eq(c.heads, 2 * size / 4096);
+	cr_expect_eq(c.offered, 2);
+	ld_warnings_free(&warn);
+	ld_vmcoreinfo_scan_free(s);
+	munmap(g, 2 * size);
 }
