@@ -584,10 +584,12 @@ static char profile[4096];
  * function-static), and its layouts come from a profile written from the
  * unstripped build.
  */
-static void start_stripped(const char *binary, const char *const *args)
+static void start_stripped(const char *binary_rel, const char *const *args)
 {
 	const char *oc = getenv("OBJCOPY");
 	char stripped[4096], cmd[8400];
+	/* Where the fixture is built (valgrind-live runs from elsewhere). */
+	char *binary = qld_test_path(binary_rel);
 	struct tool_run r;
 
 	dir = tmpdir_make();
@@ -602,6 +604,7 @@ static void start_stripped(const char *binary, const char *const *args)
 				      "--binary", binary, NULL };
 	cr_assert(tool_run(&r, write, NULL, -1, 60));
 	cr_assert_eq(r.status, 0, "%s", r.err);
+	free(binary);
 	cr_assert(qld_fixture_start(&fx, stripped, args) == 0,
 		  "fixture %s did not start", stripped);
 }
