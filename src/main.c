@@ -490,12 +490,6 @@ static size_t proc_heads(void *ctx, const uint64_t *addrs, size_t n,
 					  head_len, heads, ok);
 }
 
-/*
- * Without the vmcoreinfo device, the kernel's own note is looked for in
- * guest RAM: during the copy when the output can be rewritten afterwards
- * (room for it is kept in the note area), or before the headers by
- * looking at the head of every page when the output is a pipe.
- */
 /* Whether a note is the running kernel's, by the vCPUs' page tables. */
 struct running_kernel {
 	const struct ld_arch *arch;
@@ -513,6 +507,13 @@ static bool note_is_running_kernel(void *ctx, const char *desc, size_t len)
 					  rk->roots, rk->nroots);
 }
 
+/*
+ * Without the vmcoreinfo device, the kernel's own note is looked for in
+ * guest RAM: during the copy when the output can be rewritten afterwards
+ * (room for it is kept in the note area), or before the headers by
+ * looking at page heads (stopping at the running kernel's note where a
+ * vCPU can tell) when the output is a pipe.
+ */
 static struct ld_error *prescan_vmcoreinfo(const struct ld_arch *arch,
 					   struct ld_proc *proc,
 					   struct snapshot *snap,

@@ -513,21 +513,26 @@ struct ld_error *ld_vmcoreinfo_prescan(struct ld_vmcoreinfo_scan *scan,
 	return NULL;
 }
 
-/* The note the prescan confirmed for the running kernel's. */
-static void take_confirmed(struct ld_vmcoreinfo_scan *s,
+/* Candidate i becomes the result; its text moves into out. */
+static void take_candidate(struct ld_vmcoreinfo_scan *s, unsigned int i,
 			   struct ld_vmcoreinfo *out)
 {
-	struct candidate *c = &s->cand[s->confirmed];
+	struct candidate *c = &s->cand[i];
 	unsigned int others = s->ncand - 1;
+	int n;
 
 	out->desc = c->desc;
 	out->descsz = c->descsz;
 	out->type = c->type;
 	out->present = true;
 	c->desc = NULL;
-	if (asprintf(&out->source,
-		     "guest RAM at 0x%" PRIx64 " (the running kernel's: a vCPU runs on its page tables; %u other note%s left aside)",
-		     c->gpa, others, others == 1 ? "" : "s") < 0)
+	if ((int)i == s->confirmed)
+		n = asprintf(&out->source, "guest RAM at 0x%" PRIx64 " (the running kernel's: a vCPU runs on its page tables; %u other note%s left aside)",
+			     c->gpa, others, others == 1 ? "" : "s");
+	else
+		n = asprintf(&out->source, "guest RAM at 0x%" PRIx64 " (%u copies)",
+			     c->gpa, c->copies);
+	if (n < 0)
 		out->source = NULL;
 }
 
@@ -542,18 +547,11 @@ void ld_vmcoreinfo_scan_result(struct ld_vmcoreinfo_scan *s,
 	if (!s->ncand)
 		return;
 	if (s->confirmed >= 0) {
-		take_confirmed(s, out);
+		take_candidate(s, (unsigned int)s->confirmed, out);
 		return;
 	}
 	if (s->ncand == 1 && !s->overflow) {
-		out->desc = s->cand[0].desc;
-		out->descsz = s->cand[0].descsz;
-		out->type = s->cand[0].type;
-		out->present = true;
-		s->cand[0].desc = NULL;
-		if (asprintf(&out->source, "guest RAM at 0x%" PRIx64 " (%u copies)",
-			     s->cand[0].gpa, s->cand[0].copies) < 0)
-			out->source = NULL;
+		take_candidate(s, 0, out);
 		return;
 	}
 	for (unsigned int i = 0; i < s->ncand && used < sizeof(list) - 1; i++) {
